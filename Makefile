@@ -1,0 +1,96 @@
+# Everything you do with the site is a target here; `make` alone lists them.
+# All of it runs through Docker Compose: the only tools needed on the machine
+# are Docker (with Compose v2), make and git.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# A second copy of the stack (the stack tests use one) only needs its own
+# project name, ports and folders; everything below honours these.
+export COMPOSE_PROJECT_NAME ?= rightsized
+export SECRETS_DIR ?= ./.secrets
+# Compose reads .env by itself; ENV_FILE points it at another file instead.
+ENV_FILE ?= $(wildcard .env)
+COMPOSE := docker compose $(if $(ENV_FILE),--env-file $(ENV_FILE))
+SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/app_secret_key
+# Where the stack tests reach the Docker daemon (rootless Docker: set this).
+DOCKER_SOCKET ?= /var/run/docker.sock
+TEST_COMPOSE := REPO_DIR="$(CURDIR)" DOCKER_SOCKET="$(DOCKER_SOCKET)" \
+	docker compose --file tests/compose.yaml --project-name $(COMPOSE_PROJECT_NAME)-tests
+
+.PHONY: help ## Show this list of targets
+help:
+	@echo "Usage: make <target>   (see README.md)"
+	@grep -E '^\.PHONY: [a-z-]+ ## ' $(MAKEFILE_LIST) \
+		| sed -E 's/^\.PHONY: ([a-z-]+) ## /\1\t/' | awk -F'\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
+
+.PHONY: up ## Build and start the whole site, then print its URL
+up: check-docker $(SECRETS)
+	$(COMPOSE) up --build --detach --wait
+	@$(MAKE) url
+
+.PHONY: down ## Stop the site (data in volumes is kept)
+down: check-docker
+	$(COMPOSE) down --remove-orphans
+
+.PHONY: build ## Build the images without starting anything
+build: check-docker
+	$(COMPOSE) build
+
+.PHONY: logs ## Follow the logs (SERVICE=web for one service)
+logs: check-docker
+	$(COMPOSE) logs --follow --tail=100 $(SERVICE)
+
+.PHONY: ps ## Show the services and their health
+ps: check-docker
+	$(COMPOSE) ps --all
+
+.PHONY: migrate ## Run the database migrations now (make up runs them too)
+migrate: check-docker $(SECRETS)
+	$(COMPOSE) run --rm migrate
+
+.PHONY: psql ## Open psql in the database container (no port is ever published)
+psql: check-docker
+	$(COMPOSE) exec db psql --username=podcast --dbname=podcast
+
+.PHONY: url ## Print the site's address (and, locally, how to trust its certificate)
+url: check-docker
+	@site=$$($(COMPOSE) exec -T caddy printenv SITE_ADDRESS); \
+	port=$$($(COMPOSE) port caddy 443 | sed 's/.*://'); \
+	url="https://$$site$$([ "$$port" = 443 ] || echo ":$$port")/"; \
+	if [ "$$site" = localhost ]; then \
+		$(COMPOSE) cp caddy:/data/caddy/pki/authorities/local/root.crt $(SECRETS_DIR)/caddy-local-ca.crt 2>/dev/null; \
+		echo "The site is up: $$url"; \
+		echo "It uses Caddy's local certificate authority; trust it in your browser, or:"; \
+		echo "  curl --cacert $(SECRETS_DIR)/caddy-local-ca.crt $$url"; \
+	else \
+		echo "The site is up: $$url"; \
+	fi
+
+.PHONY: clean ## Stop the site and DELETE its data volumes (asks first; FORCE=1 skips)
+clean: check-docker
+	@if [ "$(FORCE)" != 1 ]; then \
+		read -r -p "Delete the database and certificates of '$(COMPOSE_PROJECT_NAME)'? [y/N] " answer; \
+		[ "$$answer" = y ] || { echo "Nothing deleted."; exit 1; }; \
+	fi
+	$(COMPOSE) down --volumes --remove-orphans
+
+.PHONY: test ## Run every test: lint, app tests on Postgres, then the whole stack
+test: check-docker
+	$(TEST_COMPOSE) build
+	@trap '$(TEST_COMPOSE) down --volumes --remove-orphans' EXIT; \
+		$(TEST_COMPOSE) run --rm app-tests && $(TEST_COMPOSE) run --rm stack-tests
+
+# Secrets are made once, never printed, readable by their owner only.
+$(SECRETS_DIR)/%:
+	@mkdir -p $(SECRETS_DIR) && chmod 700 $(SECRETS_DIR)
+	@umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $@
+	@echo "Created the secret $@ (mode 0600)."
+
+.PHONY: check-docker
+check-docker:
+	@command -v docker >/dev/null || { echo "Docker is not installed: https://docs.docker.com/engine/install/" >&2; exit 1; }
+	@docker compose version >/dev/null 2>&1 || { echo "Docker Compose v2 is missing ('docker compose'): https://docs.docker.com/compose/install/" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "Cannot reach the Docker daemon: is it running, and may this user use it?" >&2; exit 1; }

@@ -1,0 +1,63 @@
+"""Run the site's maintenance commands: `podcast-site --help`."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from podcast_site import queries
+from podcast_site.content import ContentError, import_content, read_content
+from podcast_site.database import Database, create_engine
+from podcast_site.settings import Settings
+
+
+async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool) -> str:
+    """Import the content folder in one transaction and describe what changed."""
+    content = read_content(path)
+    database = Database(create_engine(settings))
+    try:
+        async with database.sessionmaker() as session:
+            if only_into_empty and await queries.count_episodes(session):
+                return "skipped: the database already has episodes"
+            report = await import_content(session, content)
+            await session.commit()
+            return report.summary()
+    finally:
+        await database.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="podcast-site", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("import-content", "create or update episodes and guests from a content folder"),
+        ("load-demo", "import the demo content into an empty database (never in production)"),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "path", type=Path, nargs="?", help="content folder (default: $CONTENT_DIR)"
+        )
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if args.command == "load-demo" and not settings.load_demo_content:
+        print("demo content: skipped (LOAD_DEMO_CONTENT is off)")
+        return 0
+    try:
+        summary = asyncio.run(
+            sync_content(
+                settings,
+                args.path or settings.content_dir,
+                only_into_empty=args.command == "load-demo",
+            )
+        )
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Read the content folder (Markdown with front matter) and sync it into the database."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import frontmatter
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload, undefer
+
+from podcast_site.markdown import render_markdown
+from podcast_site.models import Episode, Guest
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class ContentError(Exception):
+    """The content folder has files that cannot be imported; the message lists them all."""
+
+
+def parse_duration(value: Any) -> Any:
+    """Accept `HH:MM:SS`, `MM:SS` or plain seconds."""
+    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){1,2}", value):
+        seconds = 0
+        for part in value.split(":"):
+            seconds = seconds * 60 + int(part)
+        return seconds
+    return value
+
+
+HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
+
+
+class Link(BaseModel):
+    """A titled link on a guest's page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=100)
+    url: HttpsUrl
+
+
+class GuestFile(BaseModel):
+    """The front matter of `guests/<slug>.md`; the body is the bio."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    photo_url: HttpsUrl | None = None
+    links: list[Link] = []
+
+
+class SponsorFile(BaseModel):
+    """The front matter of `sponsors/<slug>.md`; the body is the blurb."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    url: HttpsUrl
+
+
+class EpisodeFile(BaseModel):
+    """The front matter of `episodes/<number>-<slug>.md`; the body is the show notes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1)
+    published: date
+    duration: Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
+    audio_url: HttpsUrl
+    audio_bytes: int = Field(gt=0)
+    youtube_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{11}$")
+    guests: list[str] = []
+    sponsors: list[str] = []
+    tags: list[Annotated[str, Field(pattern=SLUG, max_length=50)]] = []
+
+
+@dataclass(frozen=True)
+class GuestContent:
+    """A guest as read from disk."""
+
+    slug: str
+    meta: GuestFile
+    bio: str
+
+
+@dataclass(frozen=True)
+class SponsorContent:
+    """A sponsor as read from disk."""
+
+    slug: str
+    meta: SponsorFile
+    blurb: str
+
+
+@dataclass(frozen=True)
+class EpisodeContent:
+    """An episode as read from disk, with its transcript if one lies beside it."""
+
+    slug: str
+    meta: EpisodeFile
+    show_notes: str
+    transcript: str | None
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything in one content folder."""
+
+    guests: list[GuestContent]
+    sponsors: list[SponsorContent]
+    episodes: list[EpisodeContent]
+
+
+def read_content(root: Path) -> Content:
+    """Read and validate every file under `root`; raise ContentError listing every problem."""
+    if not root.is_dir():
+        raise ContentError(f"{root} is not a folder")
+    problems: list[str] = []
+    guests = [
+        GuestContent(slug, meta, body)
+        for _, slug, meta, body in _read_folder(
+            root / "guests", r"(?P<slug>.+)", GuestFile, problems
+        )
+    ]
+    sponsors = [
+        SponsorContent(slug, meta, body)
+        for _, slug, meta, body in _read_folder(
+            root / "sponsors", r"(?P<slug>.+)", SponsorFile, problems
+        )
+    ]
+    episodes = [
+        EpisodeContent(slug, meta, body, _read_transcript(path))
+        for path, slug, meta, body in _read_folder(
+            root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, problems
+        )
+    ]
+    known_guests = {guest.slug for guest in guests}
+    known_sponsors = {sponsor.slug for sponsor in sponsors}
+    seen_numbers: dict[int, str] = {}
+    for episode in episodes:
+        name = f"episodes/{episode.meta.number}"
+        if episode.meta.number in seen_numbers:
+            problems.append(f"{name}: number also used by {seen_numbers[episode.meta.number]}")
+        seen_numbers[episode.meta.number] = episode.slug
+        for guest in sorted(set(episode.meta.guests) - known_guests):
+            problems.append(f"{name}: unknown guest {guest!r} (no guests/{guest}.md)")
+        for sponsor in sorted(set(episode.meta.sponsors) - known_sponsors):
+            problems.append(f"{name}: unknown sponsor {sponsor!r} (no sponsors/{sponsor}.md)")
+    if problems:
+        raise ContentError("content has problems:\n  " + "\n  ".join(problems))
+    return Content(
+        guests=guests,
+        sponsors=sponsors,
+        episodes=sorted(episodes, key=lambda episode: episode.meta.number),
+    )
+
+
+def _read_transcript(episode_path: Path) -> str | None:
+    """Return the text of the `.transcript.txt` beside an episode's file, if there is one."""
+    path = episode_path.with_name(f"{episode_path.stem}.transcript.txt")
+    return path.read_text().strip() if path.is_file() else None
+
+
+def _read_folder[M: BaseModel](
+    folder: Path, name_pattern: str, model: type[M], problems: list[str]
+) -> list[tuple[Path, str, M, str]]:
+    """Parse each `*.md` in `folder` into (path, slug, front matter, body), noting problems."""
+    found = []
+    for path in sorted(folder.glob("*.md")):
+        label = f"{folder.name}/{path.name}"
+        match = re.fullmatch(name_pattern, path.stem)
+        if match is None or not re.fullmatch(SLUG, match["slug"]):
+            problems.append(f"{label}: file name must be {name_pattern} with a lowercase slug")
+            continue
+        try:
+            post = frontmatter.load(path)
+            meta = model.model_validate(post.metadata)
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            problems.append(f"{label}: unreadable front matter: {error}")
+            continue
+        except ValidationError as error:
+            for detail in error.errors():
+                where = ".".join(str(part) for part in detail["loc"])
+                problems.append(f"{label}: {where}: {detail['msg']}")
+            continue
+        found.append((path, match["slug"], meta, post.content.strip()))
+    return found
+
+
+@dataclass
+class ImportReport:
+    """What an import created, changed and left alone."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Say whether the import wrote anything."""
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        """Describe the import in a few lines for the terminal."""
+        lines = [f"created {name}" for name in self.created]
+        lines += [f"updated {name}" for name in self.updated]
+        lines.append(
+            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
+        )
+        return "\n".join(lines)
+
+
+def _apply(report: ImportReport, label: str, row: Any, values: dict[str, Any]) -> None:
+    """Copy `values` onto `row`, recording whether anything differed."""
+    if any(getattr(row, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(row, name, value)
+        report.updated.append(label)
+    else:
+        report.unchanged += 1
+
+
+async def import_content(session: AsyncSession, content: Content) -> ImportReport:
+    """Create or update every guest and episode in `content`; the caller commits."""
+    report = ImportReport()
+    guests = {guest.slug: guest for guest in await session.scalars(select(Guest))}
+    for guest_file in content.guests:
+        values: dict[str, Any] = {
+            "name": guest_file.meta.name,
+            "bio": guest_file.bio,
+            "bio_html": render_markdown(guest_file.bio),
+        }
+        guest = guests.get(guest_file.slug)
+        if guest is None:
+            guests[guest_file.slug] = Guest(slug=guest_file.slug, **values)
+            session.add(guests[guest_file.slug])
+            report.created.append(f"guest {guest_file.slug}")
+        else:
+            _apply(report, f"guest {guest_file.slug}", guest, values)
+
+    episodes = {
+        episode.number: episode
+        for episode in await session.scalars(
+            select(Episode).options(selectinload(Episode.guests), undefer("*"))
+        )
+    }
+    for episode_file in content.episodes:
+        meta = episode_file.meta
+        values = {
+            "slug": episode_file.slug,
+            "title": meta.title,
+            "summary": meta.summary,
+            "published_on": meta.published,
+            "duration_seconds": meta.duration,
+            "audio_url": meta.audio_url,
+            "show_notes": episode_file.show_notes,
+            "show_notes_html": render_markdown(episode_file.show_notes),
+            "guests": sorted((guests[slug] for slug in meta.guests), key=lambda g: g.name),
+        }
+        episode = episodes.get(meta.number)
+        label = f"episode {meta.number} ({episode_file.slug})"
+        if episode is None:
+            session.add(Episode(number=meta.number, **values))
+            report.created.append(label)
+        else:
+            _apply(report, label, episode, values)
+    await session.flush()
+    return report

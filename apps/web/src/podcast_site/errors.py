@@ -1,0 +1,63 @@
+"""Answer every error with a page in the site's layout, never a traceback."""
+
+import logging
+
+import sqlalchemy.exc
+from quart import Quart, Response, render_template
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# What a request meets while Postgres restarts or is unreachable: asyncpg raises
+# OSError while connecting (refused, or the name `db` does not resolve while its
+# container is down) and TimeoutError when nothing answers; SQLAlchemy
+# wraps a connection lost mid-query as OperationalError or InterfaceError, and a
+# pool with no free connection raises its own TimeoutError.
+DATABASE_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+async def render_error(status: int, title: str, message: str) -> Response:
+    """Render the shared error page with the given status."""
+    body = await render_template("error.html", status=status, title=title, message=message)
+    return Response(body, status=status)
+
+
+def init_app(app: Quart) -> None:
+    """Register the handlers for HTTP errors, an unavailable database and crashes."""
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        response = await render_error(status, error.name, error.description or "")
+        # Keep the headers the error carries (Allow on a 405, Retry-After on a 429).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    async def database_unavailable(error: Exception) -> Response:
+        log.warning("database unavailable: %r", error)
+        response = await render_error(
+            503,
+            "Back in a moment",
+            "The site cannot reach its database right now. Please try again shortly.",
+        )
+        response.headers["Retry-After"] = "5"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
+
+    @app.errorhandler(Exception)
+    async def unexpected_error(error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        return await render_error(
+            500, "Something went wrong", "The error has been logged. Please try again later."
+        )

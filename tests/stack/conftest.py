@@ -1,0 +1,139 @@
+"""Start the production compose file as a private test stack and talk to it like a browser.
+
+`make test` runs these in a container that drives the host's Docker daemon. The
+stack gets its own project name, ports and folders (under .test-artifacts/), so
+it never touches a site the user is running, and is removed, volumes and all,
+at the end. Every request goes to 127.0.0.1 through Caddy, over HTTPS, trusting
+Caddy's local CA exactly as a browser that imported it would (no `verify=False`).
+"""
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO_DIR = Path(os.environ.get("REPO_DIR") or Path(__file__).resolve().parents[2])
+STACK_ENV_FILE = REPO_DIR / "tests" / "stack" / "stack.env"
+# Building images on a cold machine is the slow part.
+SLOW_COMMAND_SECONDS = 1200
+
+
+def free_port() -> int:
+    """Ask the kernel for a loopback port nobody uses right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Stack:
+    """One running copy of compose.yaml, reachable on its own loopback ports."""
+
+    project: str
+    http_port: int = field(default_factory=free_port)
+    https_port: int = field(default_factory=free_port)
+
+    @property
+    def artifacts(self) -> Path:
+        """Return the folder for this stack's secrets and backups (git-ignored)."""
+        return REPO_DIR / ".test-artifacts" / self.project
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Return the environment for make and compose: this stack, not the user's."""
+        return os.environ | {
+            "COMPOSE_PROJECT_NAME": self.project,
+            "ENV_FILE": str(STACK_ENV_FILE),
+            "SECRETS_DIR": str(self.artifacts / "secrets"),
+            "HTTP_PORT": str(self.http_port),
+            "HTTPS_PORT": str(self.https_port),
+        }
+
+    @property
+    def base_url(self) -> str:
+        """Return the site's address as a visitor would type it."""
+        return f"https://localhost:{self.https_port}"
+
+    def run(self, *command: str, check: bool = True, timeout: float = 300) -> str:
+        """Run a command in the repository with this stack's environment; return its output."""
+        result = subprocess.run(
+            command,
+            cwd=REPO_DIR,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"`{' '.join(command)}` exited {result.returncode}\n"
+                f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}",
+                pytrace=False,
+            )
+        return result.stdout + result.stderr
+
+    def make(self, *targets: str, timeout: float = SLOW_COMMAND_SECONDS, **variables: str) -> str:
+        """Run make targets, as a user would, against this stack."""
+        assignments = [f"{name}={value}" for name, value in variables.items()]
+        return self.run("make", *targets, *assignments, timeout=timeout)
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 300) -> str:
+        """Run `docker compose` for this stack."""
+        return self.run(
+            "docker", "compose", "--env-file", str(STACK_ENV_FILE), *args,
+            check=check, timeout=timeout,
+        )  # fmt: skip
+
+    def containers(self, *services: str) -> list[dict[str, Any]]:
+        """Return `docker compose ps --all` for the given services, parsed."""
+        output = self.compose("ps", "--all", "--format", "json", *services)
+        # Compose prints one JSON object per line (newer) or one JSON list (older).
+        rows: list[dict[str, Any]] = []
+        for line in output.splitlines():
+            if line.startswith("["):
+                rows.extend(json.loads(line))
+            elif line.startswith("{"):
+                rows.append(json.loads(line))
+        return rows
+
+    def client(self, **options: Any) -> httpx.Client:
+        """Return an HTTPS client that trusts this stack's Caddy CA, and nothing else."""
+        context = ssl.create_default_context(
+            cafile=self.artifacts / "secrets" / "caddy-local-ca.crt"
+        )
+        return httpx.Client(base_url=self.base_url, verify=context, timeout=15, **options)
+
+    def down(self) -> None:
+        """Remove the stack with its volumes, and its folder."""
+        self.compose("down", "--volumes", "--remove-orphans", check=False, timeout=180)
+        shutil.rmtree(self.artifacts, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """Bring up the whole site with `make up` once for the read-only stack tests."""
+    stack = Stack(project="rightsized-stacktest")
+    stack.down()  # whatever an interrupted earlier run left behind
+    try:
+        stack.make("up")
+        yield stack
+    finally:
+        stack.down()
+
+
+@pytest.fixture(scope="session")
+def client(stack: Stack) -> Iterator[httpx.Client]:
+    """Talk to the stack like a browser: HTTPS on loopback, redirects not followed."""
+    with stack.client() as client:
+        yield client

@@ -1,0 +1,66 @@
+"""Postgres is unreachable from anywhere but the stack's internal network."""
+
+import pytest
+
+from tests.stack.conftest import Stack
+
+# Exit 0 if a TCP connection opens, 1 if it does not.
+TRY_CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], 5432), timeout=3).close()
+except OSError as error:
+    print(f"no connection to {sys.argv[1]}:5432: {error!r}")
+    sys.exit(1)
+print(f"connected to {sys.argv[1]}:5432")
+"""
+
+
+def try_connect_from(stack: Stack, network: str, host: str) -> str:
+    """Try a TCP connection to host:5432 from a throwaway container on `network`."""
+    return stack.run(
+        "docker", "run", "--rm", "--network", f"{stack.project}_{network}",
+        "--entrypoint", "python", f"{stack.project}-web", "-c", TRY_CONNECT, host,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def db_address(stack: Stack) -> str:
+    """Return the database container's address on the backend network."""
+    return stack.run(
+        "docker", "inspect", "--format",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", f"{stack.project}-db-1",
+    ).strip()  # fmt: skip
+
+
+def test_db_publishes_no_port(stack: Stack) -> None:
+    (db,) = stack.containers("db")
+    assert not [p for p in db.get("Publishers") or [] if p.get("PublishedPort")]
+    output = stack.compose("port", "db", "5432", check=False)
+    assert ":5432" not in output.replace("db:5432", "")
+
+
+def test_db_is_only_on_the_internal_network(stack: Stack) -> None:
+    networks = stack.run(
+        "docker", "inspect", "--format",
+        "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}",
+        f"{stack.project}-db-1",
+    ).split()  # fmt: skip
+    assert networks == [f"{stack.project}_backend"]
+    internal = stack.run(
+        "docker", "network", "inspect", "--format", "{{.Internal}}", f"{stack.project}_backend"
+    )
+    assert internal.strip() == "true"
+
+
+def test_a_container_on_the_backend_network_reaches_db(stack: Stack, db_address: str) -> None:
+    # The control: proves the probe below would notice a reachable database.
+    assert "connected to db:5432" in try_connect_from(stack, "backend", "db")
+
+
+def test_a_container_on_the_edge_network_cannot_reach_db(stack: Stack, db_address: str) -> None:
+    by_name = try_connect_from(stack, "edge", "db")
+    assert "no connection to db:5432" in by_name
+    by_address = try_connect_from(stack, "edge", db_address)
+    assert f"no connection to {db_address}:5432" in by_address

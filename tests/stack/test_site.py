@@ -1,0 +1,115 @@
+"""The site through Caddy over HTTPS: pages, blog, static files, headers."""
+
+import html
+import re
+
+import httpx
+
+from podcast_site.content import read_content
+from tests.stack.conftest import Stack
+from tests.web.paths import DEMO_CONTENT
+
+DEMO = read_content(DEMO_CONTENT)
+NEWEST = DEMO.episodes[-1]
+
+
+def test_home_shows_the_demo_episodes(client: httpx.Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert html.escape(NEWEST.meta.title) in response.text
+
+
+def test_an_episode_page_shows_the_episode(client: httpx.Client) -> None:
+    response = client.get(f"/episodes/show/{NEWEST.meta.number}/{NEWEST.slug}")
+    assert response.status_code == 200
+    assert f"<h1>{html.escape(NEWEST.meta.title)}</h1>" in response.text
+
+
+def test_the_blog_and_its_posts_render(client: httpx.Client) -> None:
+    index = client.get("/blog/")
+    assert index.status_code == 200
+    # Hugo's minifier drops attribute quotes where HTML allows it.
+    assert re.search(r'class="?site-header', index.text)  # the app's header and look
+    posts = re.findall(r'href="?(/blog/posts/[^"> ]+/)', index.text)
+    assert len(set(posts)) == 3
+
+    post = client.get(posts[0])
+    assert post.status_code == 200
+    assert "<article" in post.text
+
+
+def test_blog_without_a_trailing_slash_redirects(client: httpx.Client) -> None:
+    response = client.get("/blog")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/blog/"
+
+
+def test_a_missing_blog_page_is_the_blogs_404(client: httpx.Client) -> None:
+    response = client.get("/blog/no-such-post/")
+    assert response.status_code == 404
+    assert re.search(r'class="?site-header', response.text)
+
+
+def test_static_files_carry_a_long_immutable_cache(client: httpx.Client) -> None:
+    home = client.get("/").text
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/static/site\.css\?v=[0-9a-f]+)"', home)
+    assert stylesheet, "the home page links its stylesheet with a content hash"
+
+    response = client.get(stylesheet[1])
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Type"].startswith("text/css")
+
+
+def test_responses_are_compressed(client: httpx.Client) -> None:
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_security_headers_are_set_on_app_and_blog_pages(client: httpx.Client) -> None:
+    for path in ("/", "/blog/"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        assert "default-src 'self'" in headers["Content-Security-Policy"], path
+        assert "Server" not in headers, path
+        # A development site on localhost must not pin the browser to HTTPS.
+        assert "Strict-Transport-Security" not in headers, path
+
+
+def test_plain_http_redirects_to_https_without_hsts(stack: Stack) -> None:
+    response = httpx.get(f"http://localhost:{stack.http_port}/episodes", timeout=10)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "https://localhost/episodes"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_production_domain_gets_hsts(stack: Stack) -> None:
+    # What Caddy would run with the production .env, checked without a real domain.
+    config = stack.compose(
+        "exec", "-T", "-e", "APP_ENV=production", "-e", "SITE_ADDRESS=podcast.example.com",
+        "caddy", "caddy", "adapt", "--config", "/etc/caddy/Caddyfile",
+    )  # fmt: skip
+    assert '"Strict-Transport-Security":["max-age=31536000; includeSubDomains"]' in config
+    assert '"podcast.example.com"' in config
+
+
+def test_health_and_readiness_through_caddy(client: httpx.Client) -> None:
+    assert client.get("/health").status_code == 200
+    assert client.get("/ready").text == "ready\n"
+
+
+def test_migrate_ran_once_and_exited_0(stack: Stack) -> None:
+    (migrate,) = stack.containers("migrate")
+    assert migrate["State"] == "exited"
+    assert migrate["ExitCode"] == 0
+
+
+def test_web_serves_as_an_unprivileged_user(stack: Stack) -> None:
+    # PID 1 is Granian: the entrypoint exec'd it after dropping root.
+    status = stack.compose("exec", "-T", "web", "cat", "/proc/1/status")
+    uids = re.search(r"^Uid:\s+(.*)$", status, re.MULTILINE)
+    assert uids and set(uids[1].split()) == {"10001"}, status
+    assert "granian" in stack.compose("exec", "-T", "web", "cat", "/proc/1/cmdline")

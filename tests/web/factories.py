@@ -1,0 +1,36 @@
+"""Create rows for tests with sensible defaults; override only what a test is about."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.models import Episode, Guest
+
+
+async def add_guest(session: AsyncSession, slug: str = "ada-example", **fields: Any) -> Guest:
+    """Insert a guest and flush it."""
+    values: dict[str, Any] = {"name": slug.replace("-", " ").title(), "bio": "", "bio_html": ""}
+    guest = Guest(slug=slug, **(values | fields))
+    session.add(guest)
+    await session.flush()
+    return guest
+
+
+async def add_episode(session: AsyncSession, number: int = 1, **fields: Any) -> Episode:
+    """Insert an episode (published `number` weeks after a fixed date) and flush it."""
+    values: dict[str, Any] = {
+        "slug": f"episode-{number}",
+        "title": f"Episode {number}",
+        "summary": f"What episode {number} is about.",
+        "published_on": date(2026, 1, 6) + timedelta(weeks=number),
+        "duration_seconds": 2400,
+        "audio_url": f"https://cdn.test.example/{number}.mp3",
+        "show_notes": "",
+        "show_notes_html": "",
+        "guests": [],
+    }
+    episode = Episode(number=number, **(values | fields))
+    session.add(episode)
+    await session.flush()
+    return episode

@@ -1,0 +1,92 @@
+"""Reading the content folder and syncing it into the database."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.content import ContentError, import_content, read_content
+from podcast_site.models import Episode
+from tests.web.paths import DEMO_CONTENT
+
+EPISODE = """---
+number: 1
+title: "Hello & welcome"
+summary: A first episode.
+published: 2026-01-06
+duration: "01:02:03"
+audio_url: https://cdn.test.example/1.mp3
+audio_bytes: 1000
+guests: [ada]
+---
+Some *notes* <script>alert(1)</script>
+"""
+
+
+def write_content(root: Path, episode: str = EPISODE) -> Path:
+    (root / "guests").mkdir(parents=True)
+    (root / "episodes").mkdir()
+    (root / "guests" / "ada.md").write_text("---\nname: Ada\n---\nA bio.\n")
+    (root / "episodes" / "001-hello.md").write_text(episode)
+    return root
+
+
+def test_the_demo_content_is_complete_and_valid() -> None:
+    content = read_content(DEMO_CONTENT)
+    assert len(content.episodes) >= 25
+    assert len(content.guests) >= 10
+    assert len(content.sponsors) >= 3
+    with_transcripts = [episode for episode in content.episodes if episode.transcript]
+    assert len(with_transcripts) > len(content.episodes) / 2
+
+
+def test_durations_are_read_as_seconds(tmp_path: Path) -> None:
+    (episode,) = read_content(write_content(tmp_path)).episodes
+    assert episode.meta.duration == 3723
+    assert episode.slug == "hello"
+
+
+def test_every_problem_is_reported_with_its_file(tmp_path: Path) -> None:
+    broken = EPISODE.replace('duration: "01:02:03"', "duration: soon").replace(
+        "guests: [ada]", "guests: [nobody]\nrating: 5"
+    )
+    with pytest.raises(ContentError) as raised:
+        read_content(write_content(tmp_path, broken))
+    message = str(raised.value)
+    assert "episodes/001-hello.md: duration:" in message
+    assert "episodes/001-hello.md: rating: Extra inputs are not permitted" in message
+
+
+def test_a_missing_folder_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="is not a folder"):
+        read_content(tmp_path / "nope")
+
+
+async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSession) -> None:
+    content = read_content(DEMO_CONTENT)
+
+    first = await import_content(session, content)
+    second = await import_content(session, content)
+
+    assert len(first.created) == len(content.episodes) + len(content.guests)
+    assert not second.changed
+    assert await session.scalar(select(func.count()).select_from(Episode)) == len(content.episodes)
+
+
+async def test_an_edited_file_updates_its_episode(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    await import_content(session, read_content(root))
+    (root / "episodes" / "001-hello.md").write_text(EPISODE.replace("Hello &", "Goodbye &"))
+
+    report = await import_content(session, read_content(root))
+
+    assert report.updated == ["episode 1 (hello)"]
+    episode = await session.scalar(select(Episode).where(Episode.number == 1))
+    assert episode is not None and episode.title == "Goodbye & welcome"
+
+
+async def test_show_notes_are_rendered_and_sanitised(session: AsyncSession, tmp_path: Path) -> None:
+    await import_content(session, read_content(write_content(tmp_path)))
+    notes_html = await session.scalar(select(Episode.show_notes_html))
+    assert notes_html == "<p>Some <em>notes</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
