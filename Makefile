@@ -51,6 +51,11 @@ ps: check-docker
 migrate: check-docker $(SECRETS)
 	$(COMPOSE) run --rm migrate
 
+.PHONY: import ## Import apps/web/content into the site's database (creates or updates, never deletes)
+import: check-docker $(SECRETS)
+	$(COMPOSE) run --rm --volume "$(CURDIR)/apps/web/content:/app/content:ro" \
+		migrate podcast-site import-content /app/content
+
 .PHONY: psql ## Open psql in the database container (no port is ever published)
 psql: check-docker
 	$(COMPOSE) exec db psql --username=podcast --dbname=podcast

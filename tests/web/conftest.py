@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from quart import Quart
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from podcast_site.app import create_app
@@ -65,7 +65,13 @@ async def migrate(settings: Settings, revision: str = "head") -> None:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Settings for the test database; everything else as the environment says."""
-    return Settings(db_name=TEST_DATABASE, app_env="development", secret_key="test-" * 8)
+    # A revision TTL of 0: each test sees its own content writes at once.
+    return Settings(
+        db_name=TEST_DATABASE,
+        app_env="development",
+        secret_key="test-" * 8,
+        content_revision_ttl_seconds=0,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +123,25 @@ async def app(
 
 
 @pytest.fixture
-def client(app: Quart) -> QuartClient:
+async def committing_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Quart]:
+    """Run the app on the real pool, for tests of concurrency that one connection cannot show.
+
+    Data such a test commits stays until the test removes it; keep it to rows
+    the test itself created.
+    """
+    app = create_app(settings)
+    async with app.test_app():
+        yield app
+
+
+@pytest.fixture
+async def committed_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """Give a test a session whose commits are real (see `committing_app`)."""
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
+
+
+@pytest.fixture
+def client(app: Quart) -> Client:
     """Make requests to the app without a server."""
-    return app.test_client()  # type: ignore[return-value]
+    return app.test_client()

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.models import Episode, Guest
+from podcast_site.models import Episode, Guest, Sponsor
 
 
 async def add_guest(session: AsyncSession, slug: str = "ada-example", **fields: Any) -> Guest:
@@ -17,6 +17,20 @@ async def add_guest(session: AsyncSession, slug: str = "ada-example", **fields: 
     return guest
 
 
+async def add_sponsor(session: AsyncSession, slug: str = "acme", **fields: Any) -> Sponsor:
+    """Insert a sponsor and flush it."""
+    values: dict[str, Any] = {
+        "name": slug.title(),
+        "url": f"https://{slug}.test.example",
+        "blurb": "",
+        "blurb_html": "<p>Buy things.</p>",
+    }
+    sponsor = Sponsor(slug=slug, **(values | fields))
+    session.add(sponsor)
+    await session.flush()
+    return sponsor
+
+
 async def add_episode(session: AsyncSession, number: int = 1, **fields: Any) -> Episode:
     """Insert an episode (published `number` weeks after a fixed date) and flush it."""
     values: dict[str, Any] = {
@@ -26,9 +40,11 @@ async def add_episode(session: AsyncSession, number: int = 1, **fields: Any) -> 
         "published_on": date(2026, 1, 6) + timedelta(weeks=number),
         "duration_seconds": 2400,
         "audio_url": f"https://cdn.test.example/{number}.mp3",
+        "audio_bytes": 2400 * 16_000,
         "show_notes": "",
         "show_notes_html": "",
         "guests": [],
+        "sponsors": [],
     }
     episode = Episode(number=number, **(values | fields))
     session.add(episode)

@@ -69,7 +69,9 @@ async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSes
     first = await import_content(session, content)
     second = await import_content(session, content)
 
-    assert len(first.created) == len(content.episodes) + len(content.guests)
+    assert len(first.created) == (
+        len(content.episodes) + len(content.guests) + len(content.sponsors)
+    )
     assert not second.changed
     assert await session.scalar(select(func.count()).select_from(Episode)) == len(content.episodes)
 

@@ -1,19 +1,19 @@
 """The liveness and readiness probes."""
 
 from quart import Quart
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol as Client
 
 from podcast_site.app import create_app
 from podcast_site.settings import Settings
 
 
-async def test_health_answers_without_the_database(client: QuartClient) -> None:
+async def test_health_answers_without_the_database(client: Client) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
 
 
-async def test_ready_when_the_database_answers(client: QuartClient) -> None:
+async def test_ready_when_the_database_answers(client: Client) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200
     assert await response.get_data(as_text=True) == "ready\n"

@@ -1,4 +1,4 @@
-"""Build the Quart app: settings, database lifecycle, pages and error handling."""
+"""Build the Quart app: settings, database lifecycle, pages, API and error handling."""
 
 import hashlib
 import logging
@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from quart import Quart, Response, request
+from quart_rate_limiter import RateLimiter
+from quart_schema import Info, QuartSchema
 
-from podcast_site import database, errors
+from podcast_site import caching, csrf, database, errors
 from podcast_site.settings import Settings
-from podcast_site.views import health, pages
+from podcast_site.views import api, episodes, feeds, health, newsletter, pages, search
 
 
 def create_app(settings: Settings | None = None) -> Quart:
@@ -20,22 +22,50 @@ def create_app(settings: Settings | None = None) -> Quart:
     app = Quart(__name__)
     app.config.update(
         SECRET_KEY=settings.signing_key(),
-        # Tracebacks only ever reach a browser on a developer's own machine.
+        # Tracebacks never reach a browser; they go to the log.
         PROPAGATE_EXCEPTIONS=False,
         SESSION_COOKIE_SECURE=settings.is_production,
         SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.extensions["settings"] = settings
     app.jinja_env.globals["site"] = settings
+    app.jinja_env.filters["duration"] = format_duration
 
     database.init_app(app, settings)
     errors.init_app(app)
+    csrf.init_app(app)
+    caching.init_app(app, settings.page_cache_entries, settings.content_revision_ttl_seconds)
+    # Counted per worker, in memory: exact with the default single worker.
+    RateLimiter(app, key_function=client_address)
+    # Only the machine-readable description: the interactive docs pages load
+    # their scripts from public CDNs, which the site's CSP rightly refuses.
+    QuartSchema(
+        app,
+        info=Info(title=f"{settings.site_name} API", version="1"),
+        openapi_provider_class=api.ApiOnlyOpenAPIProvider,
+        swagger_ui_path=None,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
     add_static_cache_busting(app)
     app.after_request(make_conditional)
 
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(pages.blueprint)
+    for module in (health, pages, episodes, search, feeds, newsletter, api):
+        app.register_blueprint(module.blueprint)
     return app
+
+
+async def client_address() -> str:
+    """Return the visitor's address (Caddy's X-Forwarded-For, trusted in asgi.py)."""
+    return request.remote_addr or "unknown"
+
+
+def format_duration(seconds: int) -> str:
+    """Format seconds as `H:MM:SS` (or `M:SS` under an hour)."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def add_static_cache_busting(app: Quart) -> None:
@@ -54,9 +84,13 @@ def add_static_cache_busting(app: Quart) -> None:
 
 
 async def make_conditional(response: Response) -> Response:
-    """Tag successful pages with an ETag so a repeat visit can be a bodiless 304."""
+    """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
+
+    Pages not served by `caching.content_page` may be personal (the CSRF token
+    in a form), so they are `private`: only the visitor's browser may keep them.
+    """
     if request.method in {"GET", "HEAD"} and response.status_code == 200:
-        response.headers.setdefault("Cache-Control", "no-cache")
+        response.headers.setdefault("Cache-Control", "private, no-cache")
         await response.add_etag(weak=True)
         await response.make_conditional(request)
     return response

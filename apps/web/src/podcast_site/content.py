@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
 from podcast_site.markdown import render_markdown
-from podcast_site.models import Episode, Guest
+from podcast_site.models import Base, Episode, Guest, Sponsor
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -218,59 +218,104 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def _apply(report: ImportReport, label: str, row: Any, values: dict[str, Any]) -> None:
-    """Copy `values` onto `row`, recording whether anything differed."""
-    if any(getattr(row, name) != value for name, value in values.items()):
+def _upsert[M: Base](
+    session: AsyncSession,
+    report: ImportReport,
+    label: str,
+    existing: M | None,
+    new: tuple[type[M], dict[str, Any]],
+    values: dict[str, Any],
+) -> M:
+    """Add a new row (`model(**identity)`), or copy `values` onto the existing one."""
+    if existing is None:
+        model, identity = new
+        row = model(**identity, **values)
+        session.add(row)
+        report.created.append(label)
+        return row
+    if any(getattr(existing, name) != value for name, value in values.items()):
         for name, value in values.items():
-            setattr(row, name, value)
+            setattr(existing, name, value)
         report.updated.append(label)
     else:
         report.unchanged += 1
+    return existing
 
 
 async def import_content(session: AsyncSession, content: Content) -> ImportReport:
-    """Create or update every guest and episode in `content`; the caller commits."""
+    """Create or update every guest, sponsor and episode in `content`; the caller commits.
+
+    Rows that are no longer in the content folder are left alone: the import
+    never deletes.
+    """
     report = ImportReport()
+
     guests = {guest.slug: guest for guest in await session.scalars(select(Guest))}
-    for guest_file in content.guests:
-        values: dict[str, Any] = {
-            "name": guest_file.meta.name,
-            "bio": guest_file.bio,
-            "bio_html": render_markdown(guest_file.bio),
-        }
-        guest = guests.get(guest_file.slug)
-        if guest is None:
-            guests[guest_file.slug] = Guest(slug=guest_file.slug, **values)
-            session.add(guests[guest_file.slug])
-            report.created.append(f"guest {guest_file.slug}")
-        else:
-            _apply(report, f"guest {guest_file.slug}", guest, values)
+    for guest in content.guests:
+        guests[guest.slug] = _upsert(
+            session, report, f"guest {guest.slug}", guests.get(guest.slug),
+            (Guest, {"slug": guest.slug}),
+            {
+                "name": guest.meta.name,
+                "bio": guest.bio,
+                "bio_html": render_markdown(guest.bio),
+                "photo_url": guest.meta.photo_url,
+                "links": [link.model_dump() for link in guest.meta.links],
+            },
+        )  # fmt: skip
+
+    sponsors = {sponsor.slug: sponsor for sponsor in await session.scalars(select(Sponsor))}
+    for sponsor in content.sponsors:
+        sponsors[sponsor.slug] = _upsert(
+            session, report, f"sponsor {sponsor.slug}", sponsors.get(sponsor.slug),
+            (Sponsor, {"slug": sponsor.slug}),
+            {
+                "name": sponsor.meta.name,
+                "url": sponsor.meta.url,
+                "blurb": sponsor.blurb,
+                "blurb_html": render_markdown(sponsor.blurb),
+            },
+        )  # fmt: skip
 
     episodes = {
         episode.number: episode
         for episode in await session.scalars(
-            select(Episode).options(selectinload(Episode.guests), undefer("*"))
+            select(Episode).options(
+                selectinload(Episode.guests),
+                selectinload(Episode.sponsors),
+                undefer(Episode.show_notes),
+                undefer(Episode.show_notes_html),
+                undefer(Episode.transcript),
+            )
         )
     }
-    for episode_file in content.episodes:
-        meta = episode_file.meta
-        values = {
-            "slug": episode_file.slug,
-            "title": meta.title,
-            "summary": meta.summary,
-            "published_on": meta.published,
-            "duration_seconds": meta.duration,
-            "audio_url": meta.audio_url,
-            "show_notes": episode_file.show_notes,
-            "show_notes_html": render_markdown(episode_file.show_notes),
-            "guests": sorted((guests[slug] for slug in meta.guests), key=lambda g: g.name),
-        }
-        episode = episodes.get(meta.number)
-        label = f"episode {meta.number} ({episode_file.slug})"
-        if episode is None:
-            session.add(Episode(number=meta.number, **values))
-            report.created.append(label)
-        else:
-            _apply(report, label, episode, values)
+    for episode in content.episodes:
+        meta = episode.meta
+        _upsert(
+            session, report, f"episode {meta.number} ({episode.slug})", episodes.get(meta.number),
+            (Episode, {"number": meta.number}),
+            {
+                "slug": episode.slug,
+                "title": meta.title,
+                "summary": meta.summary,
+                "published_on": meta.published,
+                "duration_seconds": meta.duration,
+                "audio_url": meta.audio_url,
+                "audio_bytes": meta.audio_bytes,
+                "youtube_id": meta.youtube_id,
+                "tags": meta.tags,
+                "show_notes": episode.show_notes,
+                "show_notes_html": render_markdown(episode.show_notes),
+                "transcript": episode.transcript,
+                # Sorted as the relationships load them, so equal lists compare equal.
+                "guests": sorted((guests[slug] for slug in meta.guests), key=by_name),
+                "sponsors": sorted((sponsors[slug] for slug in meta.sponsors), key=by_name),
+            },
+        )  # fmt: skip
     await session.flush()
     return report
+
+
+def by_name(row: Guest | Sponsor) -> str:
+    """Sort key matching the relationships' `order_by`."""
+    return row.name

@@ -1,18 +1,21 @@
-"""Answer every error with a page in the site's layout, never a traceback."""
+"""Answer every error with a page in the site's layout (JSON under /api/), never a traceback."""
 
+import json
 import logging
+from typing import Any
 
 import sqlalchemy.exc
-from quart import Quart, Response, render_template
+from quart import Quart, Response, render_template, request
+from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 # What a request meets while Postgres restarts or is unreachable: asyncpg raises
 # OSError while connecting (refused, or the name `db` does not resolve while its
-# container is down) and TimeoutError when nothing answers; SQLAlchemy
-# wraps a connection lost mid-query as OperationalError or InterfaceError, and a
-# pool with no free connection raises its own TimeoutError.
+# container is down) and TimeoutError when nothing answers; SQLAlchemy wraps a
+# connection lost mid-query as OperationalError or InterfaceError, and a pool
+# with no free connection raises its own TimeoutError.
 DATABASE_UNAVAILABLE = (
     OSError,
     TimeoutError,
@@ -22,14 +25,32 @@ DATABASE_UNAVAILABLE = (
 )
 
 
-async def render_error(status: int, title: str, message: str) -> Response:
-    """Render the shared error page with the given status."""
-    body = await render_template("error.html", status=status, title=title, message=message)
-    return Response(body, status=status)
+async def render_error(
+    status: int, title: str, message: str, details: list[dict[str, Any]] | None = None
+) -> Response:
+    """Render the error as JSON for the API, or as the site's error page."""
+    if request.path.startswith("/api/"):
+        body: dict[str, Any] = {"status": status, "error": title, "message": message}
+        if details:
+            body["details"] = details
+        return Response(json.dumps(body), status=status, content_type="application/json")
+    page = await render_template("error.html", status=status, title=title, message=message)
+    return Response(page, status=status)
 
 
 def init_app(app: Quart) -> None:
-    """Register the handlers for HTTP errors, an unavailable database and crashes."""
+    """Register the handlers for HTTP errors, bad API input, an unavailable database and crashes."""
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def invalid_request(error: RequestSchemaValidationError) -> Response:
+        cause = error.validation_error
+        details = (
+            json.loads(cause.json(include_url=False, include_context=False))
+            if hasattr(cause, "json")
+            else [{"msg": str(cause)}]
+        )
+        problems = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details)
+        return await render_error(400, "Bad Request", f"Invalid parameters: {problems}", details)
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> Response:

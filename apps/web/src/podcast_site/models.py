@@ -1,9 +1,32 @@
 """Map the site's tables to typed SQLAlchemy classes."""
 
+import uuid
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, Text, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    column_property,
+    mapped_column,
+    relationship,
+)
 
 # Explicit constraint names keep Alembic migrations reproducible and reviewable.
 NAMING_CONVENTION = {
@@ -14,6 +37,15 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Search weights: a match in the title counts most, then summary, notes, transcript.
+# The expression is what Postgres stores in episodes.search_vector (see below).
+SEARCH_VECTOR = (
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A')"
+    " || setweight(to_tsvector('english', coalesce(summary, '')), 'B')"
+    " || setweight(to_tsvector('english', coalesce(show_notes, '')), 'C')"
+    " || setweight(to_tsvector('english', coalesce(transcript, '')), 'D')"
+)
+
 
 class Base(DeclarativeBase):
     """Declare every model on one metadata, which Alembic compares with the database."""
@@ -23,12 +55,28 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True)}
 
 
+def deferred_text(**options: Any) -> MappedColumn[Any]:
+    """Map a large text column that only detail pages load.
+
+    Lists leave it unloaded, and touching it by accident raises instead of
+    quietly costing one query per row.
+    """
+    return mapped_column(Text, deferred=True, deferred_raiseload=True, **options)
+
+
 episode_guests = Table(
     "episode_guests",
     Base.metadata,
     Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
     # The primary key serves lookups by episode; this index serves a guest's page.
     Column("guest_id", ForeignKey("guests.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+episode_sponsors = Table(
+    "episode_sponsors",
+    Base.metadata,
+    Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("sponsor_id", ForeignKey("sponsors.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -43,16 +91,38 @@ class Guest(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     # Rendered and sanitised once, at import, so pages never parse Markdown.
     bio_html: Mapped[str] = mapped_column(Text, default="")
+    photo_url: Mapped[str | None] = mapped_column(String(500))
+    # [{"title": ..., "url": ...}]: shown as they are, never queried.
+    links: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
 
+    # lazy="raise": in async code a relationship must be loaded by the query
+    # (selectinload); forgetting to is a clear error, not a hidden extra query.
     episodes: Mapped[list["Episode"]] = relationship(
-        secondary=episode_guests, back_populates="guests", order_by="Episode.number.desc()"
+        secondary=episode_guests,
+        back_populates="guests",
+        order_by="Episode.number.desc()",
+        lazy="raise",
     )
+
+
+class Sponsor(Base):
+    """A company whose message runs on some episodes."""
+
+    __tablename__ = "sponsors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    blurb: Mapped[str] = mapped_column(Text, default="")
+    blurb_html: Mapped[str] = mapped_column(Text, default="")
 
 
 class Episode(Base):
     """One published episode of the podcast."""
 
     __tablename__ = "episodes"
+    __table_args__ = (Index("ix_episodes_search_vector", "search_vector", postgresql_using="gin"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
@@ -62,17 +132,68 @@ class Episode(Base):
     published_on: Mapped[date] = mapped_column(index=True)
     duration_seconds: Mapped[int]
     audio_url: Mapped[str] = mapped_column(String(500))
-    # Only the episode page shows the notes: lists leave them unloaded, and loading
-    # them by accident raises instead of quietly costing a query per row.
-    show_notes: Mapped[str] = mapped_column(
-        Text, default="", deferred=True, deferred_raiseload=True
+    audio_bytes: Mapped[int] = mapped_column(BigInteger)
+    youtube_id: Mapped[str | None] = mapped_column(String(11))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list)
+    show_notes: Mapped[str] = deferred_text(default="")
+    show_notes_html: Mapped[str] = deferred_text(default="")
+    transcript: Mapped[str | None] = deferred_text()
+    # Lists need to know whether a transcript exists, not its (long) text. (In
+    # the class body `transcript` is still the column object, whatever mypy says.)
+    has_transcript: Mapped[bool] = column_property(
+        cast("MappedColumn[str | None]", transcript).column.is_not(None)
     )
-    show_notes_html: Mapped[str] = mapped_column(
-        Text, default="", deferred=True, deferred_raiseload=True
+    # Kept up to date by Postgres itself (a generated column), GIN-indexed.
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True, deferred_raiseload=True
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     guests: Mapped[list[Guest]] = relationship(
-        secondary=episode_guests, back_populates="episodes", order_by=Guest.name
+        secondary=episode_guests, back_populates="episodes", order_by=Guest.name, lazy="raise"
     )
+    sponsors: Mapped[list[Sponsor]] = relationship(
+        secondary=episode_sponsors, order_by=Sponsor.name, lazy="raise"
+    )
+
+
+class EpisodeDownload(Base):
+    """How often an episode's audio was requested on one day; nothing about who."""
+
+    __tablename__ = "episode_downloads"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class Subscriber(Base):
+    """A newsletter sign-up: one row per address, whatever happens to it later."""
+
+    __tablename__ = "newsletter_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (lower case), so the unique constraint sees duplicates.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+
+
+class ContentRevision(Base):
+    """A value that changes whenever published content changes.
+
+    Database triggers (see the migration) replace it on every write to the
+    content tables, so page caches and ETags keyed on it can never serve stale
+    content, however the content was changed.
+    """
+
+    __tablename__ = "content_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    revision: Mapped[uuid.UUID] = mapped_column(server_default=func.gen_random_uuid())
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,31 +1,250 @@
-"""Read episodes and guests: small functions that take the session first."""
+"""Read and write the site's data: small functions that take the session first.
 
+Each query loads what its page shows and no more: lists never load show notes
+or transcripts (deferred columns), and relationships come in one extra query
+each (`selectinload`), never one per row.
+"""
+
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload, undefer
 
-from podcast_site.models import Episode
+from podcast_site.models import (
+    ContentRevision,
+    Episode,
+    EpisodeDownload,
+    Guest,
+    Sponsor,
+    Subscriber,
+)
+
+# ts_headline wraps matches in these; they cannot occur in the text, so the
+# snippet can be HTML-escaped first and the markers turned into <mark> after.
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\ue000", "\ue001"
+
+
+async def get_content_revision(session: AsyncSession) -> uuid.UUID:
+    """Return the value that changes whenever published content changes."""
+    revision = await session.scalar(select(ContentRevision.revision))
+    return revision or uuid.UUID(int=0)
+
+
+async def count_episodes(session: AsyncSession) -> int:
+    """Return how many episodes exist."""
+    return await session.scalar(select(func.count()).select_from(Episode)) or 0
 
 
 async def list_latest_episodes(session: AsyncSession, limit: int) -> Sequence[Episode]:
     """Return the newest episodes with their guests."""
     query = (
         select(Episode)
-        .options(selectinload(Episode.guests))
+        .options(selectinload(Episode.guests).load_only(Guest.name))
         .order_by(Episode.number.desc())
         .limit(limit)
     )
     return (await session.scalars(query)).all()
 
 
+async def list_episodes(
+    session: AsyncSession, *, offset: int = 0, limit: int | None = None
+) -> Sequence[Episode]:
+    """Return episodes newest first, with their guests; all of them without a limit."""
+    query = (
+        select(Episode)
+        .options(selectinload(Episode.guests).load_only(Guest.name, Guest.slug))
+        .order_by(Episode.number.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def get_episode(session: AsyncSession, number: int) -> Episode | None:
-    """Return one episode by its number, with its guests, or None."""
-    query = select(Episode).options(selectinload(Episode.guests)).where(Episode.number == number)
+    """Return one episode for its page: guests, sponsors and rendered notes."""
+    query = (
+        select(Episode)
+        .options(
+            selectinload(Episode.guests),
+            selectinload(Episode.sponsors),
+            undefer(Episode.show_notes_html),
+        )
+        .where(Episode.number == number)
+    )
     return await session.scalar(query)
 
 
-async def count_episodes(session: AsyncSession) -> int:
-    """Return how many episodes exist."""
-    return await session.scalar(select(func.count()).select_from(Episode)) or 0
+async def get_episode_transcript(session: AsyncSession, number: int) -> Episode | None:
+    """Return one episode with its transcript, or None."""
+    query = (
+        select(Episode)
+        .options(
+            load_only(Episode.number, Episode.slug, Episode.title, Episode.published_on),
+            undefer(Episode.transcript),
+        )
+        .where(Episode.number == number)
+    )
+    return await session.scalar(query)
+
+
+async def list_feed_episodes(session: AsyncSession) -> Sequence[Episode]:
+    """Return every episode with what the podcast feed carries."""
+    query = (
+        select(Episode)
+        .options(undefer(Episode.show_notes_html), selectinload(Episode.guests))
+        .order_by(Episode.number.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def list_guests(session: AsyncSession) -> Sequence[tuple[Guest, int]]:
+    """Return every guest with how many episodes they were on, by name."""
+    appearances = func.count(Episode.id)
+    query = (
+        select(Guest, appearances).outerjoin(Guest.episodes).group_by(Guest.id).order_by(Guest.name)
+    )
+    return [(guest, count) for guest, count in (await session.execute(query)).all()]
+
+
+async def get_guest(session: AsyncSession, slug: str) -> Guest | None:
+    """Return one guest with their episodes, or None."""
+    query = (
+        select(Guest)
+        .options(selectinload(Guest.episodes).selectinload(Episode.guests).load_only(Guest.name))
+        .where(Guest.slug == slug)
+    )
+    return await session.scalar(query)
+
+
+async def list_sponsors(session: AsyncSession) -> Sequence[Sponsor]:
+    """Return every sponsor by name."""
+    return (await session.scalars(select(Sponsor).order_by(Sponsor.name))).all()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: enough to link to the episode and show why it matched."""
+
+    number: int
+    slug: str
+    title: str
+    published_on: date
+    rank: float
+    snippet: str
+
+    @property
+    def matched_in_transcript_only(self) -> bool:
+        """Say whether the words were found only in the transcript (no highlight)."""
+        return HIGHLIGHT_START not in self.snippet
+
+
+async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[SearchHit]:
+    """Full-text search, best match first, with highlighted snippets.
+
+    `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
+    `-word`) and never raises a syntax error. Snippets are made only for the
+    page of results, in an outer query, and only from the summary and notes:
+    `ts_headline` reads its whole input, and a transcript is ten times longer
+    (a snippet without a highlight means the match is in the transcript).
+    """
+    query = func.websearch_to_tsquery(literal_column("'english'"), text)
+    rank = func.ts_rank_cd(Episode.search_vector, query).label("rank")
+    ranked = (
+        select(Episode.id, rank)
+        .where(Episode.search_vector.bool_op("@@")(query))
+        .order_by(rank.desc(), Episode.number.desc())
+        .limit(limit)
+        .subquery()
+    )
+    document = func.concat_ws(" ", Episode.summary, Episode.show_notes)
+    snippet = func.ts_headline(
+        literal_column("'english'"),
+        document,
+        query,
+        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
+        "MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=' … '",
+    )
+    rows = await session.execute(
+        select(
+            Episode.number,
+            Episode.slug,
+            Episode.title,
+            Episode.published_on,
+            ranked.c.rank,
+            snippet,
+        )
+        .join(ranked, ranked.c.id == Episode.id)
+        .order_by(ranked.c.rank.desc(), Episode.number.desc())
+    )
+    return [SearchHit(*row) for row in rows.all()]
+
+
+async def get_download_target(session: AsyncSession, number: int) -> tuple[int, str] | None:
+    """Return (episode id, audio URL) for an episode number, or None."""
+    row = (
+        await session.execute(select(Episode.id, Episode.audio_url).where(Episode.number == number))
+    ).one_or_none()
+    return (row.id, row.audio_url) if row else None
+
+
+async def record_download(session: AsyncSession, episode_id: int, day: date) -> None:
+    """Count one download: a single atomic upsert, so concurrent requests never lose one."""
+    statement = insert(EpisodeDownload).values(episode_id=episode_id, day=day, count=1)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[EpisodeDownload.episode_id, EpisodeDownload.day],
+            set_={"count": EpisodeDownload.count + 1},
+        )
+    )
+
+
+async def count_downloads(session: AsyncSession, episode_id: int) -> int:
+    """Return an episode's downloads over all days."""
+    total = select(func.coalesce(func.sum(EpisodeDownload.count), 0)).where(
+        EpisodeDownload.episode_id == episode_id
+    )
+    return await session.scalar(total) or 0
+
+
+async def add_subscriber(session: AsyncSession, email: str) -> None:
+    """Sign an address up; signing up again (even after unsubscribing) keeps one row."""
+    statement = insert(Subscriber).values(email=email)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Subscriber.email], set_={"unsubscribed_at": None}
+        )
+    )
+
+
+async def confirm_subscriber(session: AsyncSession, email: str, now: datetime) -> bool:
+    """Mark an address confirmed; say whether it is signed up at all."""
+    subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == email))
+    if subscriber is None:
+        return False
+    subscriber.confirmed_at = subscriber.confirmed_at or now
+    return True
+
+
+async def unsubscribe(session: AsyncSession, email: str, now: datetime) -> None:
+    """Stop sending to an address; the row stays, so the address is never lost."""
+    subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == email))
+    if subscriber is not None and subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = now
+
+
+async def list_episode_urls(session: AsyncSession) -> Sequence[Episode]:
+    """Return every episode with only what its URLs need (for the sitemap)."""
+    query = select(Episode).options(
+        load_only(Episode.number, Episode.slug, Episode.published_on, Episode.has_transcript)
+    )
+    return (await session.scalars(query.order_by(Episode.number.desc()))).all()
+
+
+async def list_guest_slugs(session: AsyncSession) -> Sequence[str]:
+    """Return every guest's slug (for the sitemap)."""
+    return (await session.scalars(select(Guest.slug).order_by(Guest.slug))).all()

@@ -3,6 +3,7 @@
 import logging
 import os
 import secrets
+import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +48,24 @@ class Settings(BaseSettings):
     app_env: Literal["development", "production"] = "development"
     site_name: str = "Right-Sized Python"
     site_tagline: str = "A podcast about running Python in production without the sprawl."
+
+    # What the podcast feed says about the show (Apple Podcasts shows these).
+    podcast_author: str = "Jordan Blake"
+    podcast_owner_name: str = "Jordan Blake"
+    podcast_owner_email: str = "podcast@rightsized.example"
+    podcast_category: str = "Technology"
+    podcast_explicit: bool = False
+    podcast_language: str = "en"
+    # Episode GUIDs are derived from this and the episode number, so they never
+    # change. A fork must pick its own once (python -c "import uuid; print(uuid.uuid4())")
+    # and never change it again, or every podcast app re-downloads every episode.
+    podcast_guid_namespace: uuid.UUID = uuid.UUID("6f1d8e52-0a7c-4b55-9a43-2c8e1b7d3f90")
+
+    # Rendered pages kept per worker (a page is 5-30 KB).
+    page_cache_entries: int = Field(default=256, ge=0)
+    # How long a worker trusts the content revision it last read: content
+    # changes show within this time, and cached pages need no query meanwhile.
+    content_revision_ttl_seconds: float = Field(default=2.0, ge=0)
 
     # Only a development site may generate a throwaway key; production refuses to start.
     secret_key: SecretStr | None = None

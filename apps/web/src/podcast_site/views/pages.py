@@ -1,9 +1,10 @@
-"""Render the site's HTML pages."""
+"""Render the home page and the guest and sponsor pages."""
 
-from quart import Blueprint, abort, redirect, render_template, url_for
+from quart import Blueprint, abort, render_template
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
+from podcast_site.caching import content_page
 from podcast_site.database import get_session
 
 blueprint = Blueprint("pages", __name__)
@@ -12,19 +13,33 @@ HOME_PAGE_EPISODES = 10
 
 
 @blueprint.get("/")
+@content_page(forms=True)
 async def home() -> ResponseReturnValue:
-    """Show the latest episodes."""
+    """Show the latest episodes and the newsletter form."""
     episodes = await queries.list_latest_episodes(get_session(), HOME_PAGE_EPISODES)
     return await render_template("home.html", episodes=episodes)
 
 
-@blueprint.get("/episodes/show/<int:number>")
-@blueprint.get("/episodes/show/<int:number>/<slug>")
-async def episode(number: int, slug: str | None = None) -> ResponseReturnValue:
-    """Show one episode; any other slug for its number redirects to the canonical URL."""
-    found = await queries.get_episode(get_session(), number)
+@blueprint.get("/guests")
+@content_page()
+async def guests() -> ResponseReturnValue:
+    """List every guest with their number of episodes."""
+    return await render_template("guests.html", guests=await queries.list_guests(get_session()))
+
+
+@blueprint.get("/guests/<slug>")
+@content_page()
+async def guest(slug: str) -> ResponseReturnValue:
+    """Show a guest's bio, links and episodes."""
+    found = await queries.get_guest(get_session(), slug)
     if found is None:
         abort(404)
-    if slug != found.slug:
-        return redirect(url_for("pages.episode", number=number, slug=found.slug), 301)
-    return await render_template("episode.html", episode=found)
+    return await render_template("guest.html", guest=found)
+
+
+@blueprint.get("/sponsors")
+@content_page()
+async def sponsors() -> ResponseReturnValue:
+    """List the show's sponsors."""
+    found = await queries.list_sponsors(get_session())
+    return await render_template("sponsors.html", sponsors=found)

@@ -1,0 +1,197 @@
+"""The JSON API: episodes and search, described by /openapi.json."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, abort, url_for
+from quart_schema import OpenAPIProvider, validate_querystring, validate_response
+from werkzeug.routing import Rule
+
+from podcast_site import queries
+from podcast_site.caching import content_page
+from podcast_site.database import get_session
+from podcast_site.models import Episode
+from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+# The cache decorator goes outermost: it stores the finished JSON response.
+
+MAX_PAGE_SIZE = 100
+
+
+class ApiOnlyOpenAPIProvider(OpenAPIProvider):
+    """Describe only the JSON API in /openapi.json, not the HTML pages."""
+
+    def generate_rules(self) -> Iterable[Rule]:
+        """Keep the rules under /api/."""
+        return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
+
+
+class EpisodeListQuery(BaseModel):
+    """Which page of episodes to return, newest first."""
+
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+
+
+class SearchQuery(BaseModel):
+    """What to search for, and how many results at most."""
+
+    q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH)
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class GuestSummary(BaseModel):
+    """A guest, as listed on an episode."""
+
+    name: str
+    url: str
+
+
+class EpisodeSummary(BaseModel):
+    """An episode in a list."""
+
+    number: int
+    title: str
+    summary: str
+    published_on: date
+    duration_seconds: int
+    url: str
+    audio_url: str
+    guests: list[GuestSummary]
+
+
+class EpisodeDetail(EpisodeSummary):
+    """One episode with its notes."""
+
+    show_notes_html: str
+    transcript_url: str | None
+    tags: list[str]
+    sponsors: list[str]
+
+
+class EpisodePage(BaseModel):
+    """A page of episodes and where the next one is."""
+
+    items: list[EpisodeSummary]
+    page: int
+    per_page: int
+    total: int
+    next_page: str | None
+
+
+class SearchResult(BaseModel):
+    """An episode that matched, with a plain-text snippet."""
+
+    number: int
+    title: str
+    url: str
+    rank: float
+    snippet: str
+
+
+class SearchResults(BaseModel):
+    """Results for one query, best first."""
+
+    query: str
+    items: list[SearchResult]
+
+
+def summarise(episode: Episode) -> dict[str, object]:
+    """Return the fields every episode in the API has."""
+    return {
+        "number": episode.number,
+        "title": episode.title,
+        "summary": episode.summary,
+        "published_on": episode.published_on,
+        "duration_seconds": episode.duration_seconds,
+        "url": url_for("episodes.show", number=episode.number, slug=episode.slug, _external=True),
+        "audio_url": url_for(
+            "episodes.download", number=episode.number, slug=episode.slug, _external=True
+        ),
+        "guests": [
+            GuestSummary(
+                name=guest.name, url=url_for("pages.guest", slug=guest.slug, _external=True)
+            )
+            for guest in episode.guests
+        ],
+    }
+
+
+@blueprint.get("/episodes")
+@content_page()
+@validate_querystring(EpisodeListQuery)
+@validate_response(EpisodePage)
+async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
+    """List episodes, newest first, a page at a time."""
+    session = get_session()
+    total = await queries.count_episodes(session)
+    episodes = await queries.list_episodes(
+        session, offset=(query_args.page - 1) * query_args.per_page, limit=query_args.per_page
+    )
+    has_more = query_args.page * query_args.per_page < total
+    return EpisodePage(
+        items=[EpisodeSummary.model_validate(summarise(episode)) for episode in episodes],
+        page=query_args.page,
+        per_page=query_args.per_page,
+        total=total,
+        next_page=url_for(
+            "api.list_episodes",
+            page=query_args.page + 1,
+            per_page=query_args.per_page,
+            _external=True,
+        )
+        if has_more
+        else None,
+    )
+
+
+@blueprint.get("/episodes/<int:number>")
+@content_page()
+@validate_response(EpisodeDetail)
+async def get_episode(number: int) -> EpisodeDetail:
+    """Return one episode by its number."""
+    episode = await queries.get_episode(get_session(), number)
+    if episode is None:
+        abort(404, f"There is no episode {number}.")
+    transcript_url = (
+        url_for("episodes.transcript", number=number, slug=episode.slug, _external=True)
+        if episode.has_transcript
+        else None
+    )
+    return EpisodeDetail.model_validate(
+        summarise(episode)
+        | {
+            "show_notes_html": episode.show_notes_html,
+            "transcript_url": transcript_url,
+            "tags": episode.tags,
+            "sponsors": [sponsor.name for sponsor in episode.sponsors],
+        }
+    )
+
+
+@blueprint.get("/search")
+@content_page(store=False)
+@validate_querystring(SearchQuery)
+@validate_response(SearchResults)
+async def search(query_args: SearchQuery) -> SearchResults:
+    """Search titles, summaries, show notes and transcripts."""
+    text = clean_query(query_args.q)
+    hits = await queries.search_episodes(get_session(), text, query_args.limit) if text else []
+    return SearchResults(
+        query=text,
+        items=[
+            SearchResult(
+                number=hit.number,
+                title=hit.title,
+                url=url_for("episodes.show", number=hit.number, slug=hit.slug, _external=True),
+                rank=hit.rank,
+                snippet=hit.snippet.replace(queries.HIGHLIGHT_START, "").replace(
+                    queries.HIGHLIGHT_STOP, ""
+                ),
+            )
+            for hit in hits
+        ],
+    )

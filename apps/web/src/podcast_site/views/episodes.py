@@ -1,0 +1,78 @@
+"""Render the episode pages, and count and redirect audio downloads."""
+
+import re
+from datetime import UTC, datetime
+
+from quart import Blueprint, Response, abort, redirect, render_template, request, url_for
+from quart.typing import ResponseReturnValue
+
+from podcast_site import queries
+from podcast_site.caching import content_page
+from podcast_site.database import get_session
+
+blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
+
+# "[00:12:34] Name: what they said" — one paragraph of a transcript file.
+TRANSCRIPT_LINE = re.compile(
+    r"\[(?P<time>\d+:\d{2}:\d{2})\]\s*(?P<speaker>[^:\n]{1,60}):\s*(?P<text>.*)", re.S
+)
+
+
+@blueprint.get("")
+@content_page()
+async def index() -> ResponseReturnValue:
+    """List every episode, newest first, in one table."""
+    episodes = await queries.list_episodes(get_session())
+    return await render_template("episodes.html", episodes=episodes)
+
+
+@blueprint.get("/show/<int:number>")
+@blueprint.get("/show/<int:number>/<slug>")
+@content_page()
+async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
+    """Show one episode; any other slug for its number redirects to the canonical URL."""
+    episode = await queries.get_episode(get_session(), number)
+    if episode is None:
+        abort(404)
+    if slug != episode.slug:
+        return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
+    return await render_template("episode.html", episode=episode)
+
+
+@blueprint.get("/transcript/<int:number>")
+@blueprint.get("/transcript/<int:number>/<slug>")
+@content_page()
+async def transcript(number: int, slug: str | None = None) -> ResponseReturnValue:
+    """Show an episode's transcript, speaker by speaker."""
+    episode = await queries.get_episode_transcript(get_session(), number)
+    if episode is None or episode.transcript is None:
+        abort(404)
+    if slug != episode.slug:
+        return redirect(url_for("episodes.transcript", number=number, slug=episode.slug), 301)
+    paragraphs = [
+        match.groupdict()
+        if (match := TRANSCRIPT_LINE.fullmatch(paragraph))
+        else {"text": paragraph}
+        for paragraph in re.split(r"\n\s*\n", episode.transcript)
+    ]
+    return await render_template("transcript.html", episode=episode, paragraphs=paragraphs)
+
+
+@blueprint.get("/download/<int:number>/<slug>.mp3")
+async def download(number: int, slug: str) -> ResponseReturnValue:
+    """Count a download, then send the player to the audio on the CDN.
+
+    Only a day's total per episode is stored: no address, no user agent.
+    HEAD requests (players probing the file) are not counted. The slug is
+    cosmetic: old links keep working and counting.
+    """
+    session = get_session()
+    target = await queries.get_download_target(session, number)
+    if target is None:
+        abort(404)
+    episode_id, audio_url = target
+    if request.method == "GET":
+        await queries.record_download(session, episode_id, datetime.now(UTC).date())
+        await session.commit()
+    # Every request must reach us to be counted: no cache may keep the redirect.
+    return Response(status=302, headers={"Location": audio_url, "Cache-Control": "no-store"})

@@ -1,0 +1,101 @@
+"""Serve the podcast feed, the sitemaps and robots.txt for machines."""
+
+import re
+import uuid
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime
+from urllib.parse import urljoin
+
+from quart import Blueprint, Response, current_app, render_template, request, url_for
+from quart.typing import ResponseReturnValue
+
+from podcast_site import queries
+from podcast_site.caching import content_page
+from podcast_site.database import get_session
+from podcast_site.settings import Settings
+
+blueprint = Blueprint("feeds", __name__)
+
+# Podcast apps and crawlers poll: let them reuse a copy for five minutes, and
+# after that a revalidation is a 304 until the content changes.
+FEED_MAX_AGE = 300
+# Hugo writes the blog's own sitemap; Caddy serves it.
+BLOG_SITEMAP = "/blog/sitemap.xml"
+
+
+# XML 1.0 cannot carry these at all, not even escaped.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@blueprint.app_template_filter("xml_text")
+def xml_text(text: str) -> str:
+    """Drop characters that no XML document may contain (autoescaping does the rest)."""
+    return XML_INVALID.sub("", text)
+
+
+def rfc2822(day: date) -> str:
+    """Format a publication day as RSS wants it: `Tue, 17 Nov 2026 00:00:00 +0000`."""
+    return format_datetime(datetime.combine(day, time(), tzinfo=UTC))
+
+
+def episode_guid(namespace: uuid.UUID, number: int) -> str:
+    """Return an episode's feed GUID: derived from its number, so it never changes."""
+    return str(uuid.uuid5(namespace, f"episode-{number}"))
+
+
+def xml(body: str) -> Response:
+    """Wrap a rendered XML document in a response."""
+    return Response(body, content_type="application/xml; charset=utf-8")
+
+
+@blueprint.get("/episodes/rss")
+@content_page(max_age=FEED_MAX_AGE)
+async def podcast_feed() -> ResponseReturnValue:
+    """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags."""
+    settings: Settings = current_app.extensions["settings"]
+    episodes = await queries.list_feed_episodes(get_session())
+    body = await render_template(
+        "feeds/podcast.xml",
+        episodes=episodes,
+        rfc2822=rfc2822,
+        guid=lambda number: episode_guid(settings.podcast_guid_namespace, number),
+        last_build=rfc2822(episodes[0].published_on) if episodes else None,
+    )
+    return Response(body, content_type="application/rss+xml; charset=utf-8")
+
+
+@blueprint.get("/sitemap.xml")
+@content_page(max_age=FEED_MAX_AGE)
+async def sitemap_index() -> ResponseReturnValue:
+    """List the app's sitemap and the blog's (which Hugo writes) in one index."""
+    sitemaps = [url_for("feeds.sitemap", _external=True), urljoin(request.host_url, BLOG_SITEMAP)]
+    return xml(await render_template("feeds/sitemap_index.xml", sitemaps=sitemaps))
+
+
+@blueprint.get("/sitemap-site.xml")
+@content_page(max_age=FEED_MAX_AGE)
+async def sitemap() -> ResponseReturnValue:
+    """List every page of the app for search engines."""
+    session = get_session()
+    episodes = await queries.list_episode_urls(session)
+    guest_slugs = await queries.list_guest_slugs(session)
+    return xml(
+        await render_template("feeds/sitemap.xml", episodes=episodes, guest_slugs=guest_slugs)
+    )
+
+
+@blueprint.get("/robots.txt")
+async def robots() -> ResponseReturnValue:
+    """Welcome crawlers, keep them off counters and searches, and point at the sitemap."""
+    body = (
+        "User-agent: *\n"
+        "Disallow: /episodes/download/\n"
+        "Disallow: /search\n"
+        "Disallow: /newsletter/\n"
+        f"Sitemap: {url_for('feeds.sitemap_index', _external=True)}\n"
+    )
+    return Response(
+        body,
+        content_type="text/plain",
+        headers={"Cache-Control": f"public, max-age={FEED_MAX_AGE}"},
+    )

@@ -1,0 +1,46 @@
+"""Search the episodes: titles, summaries, show notes and transcripts."""
+
+import re
+
+from markupsafe import Markup, escape
+from quart import Blueprint, render_template, request
+from quart.typing import ResponseReturnValue
+
+from podcast_site import queries
+from podcast_site.caching import content_page
+from podcast_site.database import get_session
+
+blueprint = Blueprint("search", __name__)
+
+MAX_QUERY_LENGTH = 200
+RESULTS_LIMIT = 25
+# Postgres refuses NUL in text, and other control characters are never meant.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_query(raw: str) -> str:
+    """Drop control characters and squeeze whitespace: what is left is searched as typed."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", raw).split())
+
+
+def highlight(snippet: str) -> Markup:
+    """Escape a snippet, then turn Postgres's match markers into <mark> elements."""
+    return Markup(
+        str(escape(snippet))
+        .replace(queries.HIGHLIGHT_START, "<mark>")
+        .replace(queries.HIGHLIGHT_STOP, "</mark>")
+    )
+
+
+@blueprint.get("/search")
+@content_page(store=False)
+async def search() -> ResponseReturnValue:
+    """Show the search form and, for a query, the ranked results."""
+    text = clean_query(request.args.get("q", ""))
+    if len(text) > MAX_QUERY_LENGTH:
+        message = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
+        return await render_template(
+            "search.html", query=text[:MAX_QUERY_LENGTH], error=message
+        ), 400
+    hits = await queries.search_episodes(get_session(), text, RESULTS_LIMIT) if text else []
+    return await render_template("search.html", query=text, hits=hits, highlight=highlight)

@@ -1,0 +1,19 @@
+"""Small helpers the app tests share."""
+
+import re
+
+from quart.typing import TestClientProtocol as Client
+
+
+async def page_text(client: Client, path: str, status: int = 200) -> str:
+    """GET a page, check its status, and return its body."""
+    response = await client.get(path)
+    assert response.status_code == status, (path, response.status_code)
+    return await response.get_data(as_text=True)
+
+
+async def csrf_token(client: Client, path: str = "/newsletter") -> str:
+    """Load a page with a form and return its CSRF token (the client keeps the cookie)."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', await page_text(client, path))
+    assert match, "the page has a form with a CSRF token"
+    return match[1]

@@ -1,0 +1,79 @@
+"""The page cache and the content revision it is keyed on."""
+
+import uuid
+from datetime import date
+
+import pytest
+from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site import caching, csrf, queries
+from podcast_site.caching import CachedPage, PageCache, RevisionClock
+from tests.web.factories import add_episode, add_guest
+from tests.web.helpers import csrf_token
+
+
+def test_the_page_cache_forgets_the_least_recently_used_page() -> None:
+    cache = PageCache(max_entries=2)
+    cache.put("a", CachedPage(b"a", "text/html"))
+    cache.put("b", CachedPage(b"b", "text/html"))
+    assert cache.get("a") is not None  # now "b" is the oldest
+    cache.put("c", CachedPage(b"c", "text/html"))
+    assert cache.get("b") is None
+    assert cache.get("a") is not None and cache.get("c") is not None
+
+
+async def test_every_content_write_changes_the_revision(session: AsyncSession) -> None:
+    revisions = [await queries.get_content_revision(session)]
+    episode = await add_episode(session, 1)
+    revisions.append(await queries.get_content_revision(session))
+    episode.guests.append(await add_guest(session))
+    await session.flush()
+    revisions.append(await queries.get_content_revision(session))
+    assert len(set(revisions)) == 3
+
+
+async def test_downloads_and_signups_leave_the_revision_alone(session: AsyncSession) -> None:
+    episode = await add_episode(session, 1)
+    before = await queries.get_content_revision(session)
+    await queries.record_download(session, episode.id, date(2026, 11, 27))
+    await queries.add_subscriber(session, "listener@mailbox.org")
+    assert await queries.get_content_revision(session) == before
+
+
+async def test_the_revision_clock_rereads_only_after_its_ttl(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+
+    async def counting_read(session: AsyncSession) -> uuid.UUID:
+        reads.append(1)
+        return uuid.uuid4()
+
+    monkeypatch.setattr(caching, "get_content_revision", counting_read)
+    monkeypatch.setattr(caching, "get_session", lambda: session)
+    now = [1000.0]
+    clock = RevisionClock(ttl_seconds=2, clock=lambda: now[0])
+
+    first = await clock.current()
+    now[0] += 1.9
+    assert await clock.current() == first and len(reads) == 1
+    now[0] += 0.2
+    assert await clock.current() != first and len(reads) == 2
+
+
+async def test_pages_with_forms_are_shared_but_carry_each_visitors_token(app: Quart) -> None:
+    first_visitor, second_visitor = app.test_client(), app.test_client()
+
+    first = await csrf_token(first_visitor, "/")
+    second = await csrf_token(second_visitor, "/")
+    again = await first_visitor.get("/")
+
+    assert first != second
+    assert csrf.PLACEHOLDER not in await again.get_data(as_text=True)
+    assert f'value="{first}"' in await again.get_data(as_text=True)
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    repeat = await first_visitor.get("/", headers={"If-None-Match": again.headers["ETag"]})
+    assert repeat.status_code == 304
+    other = await second_visitor.get("/", headers={"If-None-Match": again.headers["ETag"]})
+    assert other.status_code == 200

@@ -1,0 +1,63 @@
+"""The command line: importing content twice changes nothing the second time."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from podcast_site.cli import main
+from podcast_site.settings import Settings
+from tests.web.conftest import migrate, recreate_database
+from tests.web.paths import DEMO_CONTENT
+
+
+@pytest.fixture
+async def cli_database(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Point the CLI (which reads the environment) at a fresh database of its own."""
+    scratch = settings.model_copy(update={"db_name": "podcast_cli_test"})
+    await recreate_database(scratch)
+    await migrate(scratch)
+    monkeypatch.setenv("DB_NAME", scratch.db_name)
+    yield
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_import_content_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
+    # main() runs its own event loop, as it does from a shell: give it a thread.
+    assert await run_cli("import-content", str(DEMO_CONTENT)) == 0
+    first = capsys.readouterr().out
+    assert "created episode 1 (why-one-server-is-enough)" in first
+    assert "38 created, 0 updated, 0 unchanged" in first
+
+    assert await run_cli("import-content", str(DEMO_CONTENT)) == 0
+    assert capsys.readouterr().out.strip() == "0 created, 0 updated, 38 unchanged"
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_load_demo_only_fills_an_empty_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
+    assert "skipped (LOAD_DEMO_CONTENT is off)" in capsys.readouterr().out
+
+    monkeypatch.setenv("LOAD_DEMO_CONTENT", "true")
+    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
+    assert "38 created" in capsys.readouterr().out
+    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
+    assert "skipped: the database already has episodes" in capsys.readouterr().out
+
+
+async def test_broken_content_is_refused_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "episodes").mkdir()
+    (tmp_path / "episodes" / "001-Bad Name.md").write_text("---\nnumber: 1\n---\n")
+
+    assert await run_cli("import-content", str(tmp_path)) == 1
+    assert "file name must be" in capsys.readouterr().err
+
+
+async def run_cli(*args: str) -> int:
+    import asyncio
+
+    return await asyncio.to_thread(main, list(args))

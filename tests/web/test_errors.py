@@ -1,0 +1,50 @@
+"""Error pages: in the site's layout, with the right status, never a traceback."""
+
+import pytest
+from pydantic import SecretStr
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+
+from podcast_site.app import create_app
+from podcast_site.settings import Settings
+
+
+async def test_a_wrong_method_is_a_405_page_with_allow(client: Client) -> None:
+    response = await client.post("/episodes", form={})
+    # CSRF runs first for every POST, so a forged POST never reaches routing...
+    assert response.status_code == 403
+    response = await client.delete("/episodes")
+    # ...while other methods get the method error, with the methods that work.
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert 'class="site-header"' in await response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_env", ["development", "production"])
+async def test_a_crash_is_a_500_page_without_the_traceback(
+    settings: Settings, app_env: str
+) -> None:
+    # model_copy does not validate: give the secrets their real type.
+    overrides = {
+        "app_env": app_env,
+        "secret_key": SecretStr("k" * 40),
+        "db_password": SecretStr("p" * 20),
+    }
+    app: Quart = create_app(settings.model_copy(update=overrides))
+
+    @app.get("/crash")
+    async def crash() -> str:
+        raise RuntimeError("secret internals")
+
+    async with app.test_app():
+        response = await app.test_client().get("/crash")
+    page = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page and 'class="site-header"' in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+async def test_an_api_error_is_json(client: Client) -> None:
+    response = await client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert (await response.get_json())["error"] == "Not Found"

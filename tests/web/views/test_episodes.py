@@ -1,0 +1,181 @@
+"""Episode pages, transcripts, and the download counter."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site import queries
+from podcast_site.models import Episode, EpisodeDownload
+from tests.web.factories import add_episode, add_guest, add_sponsor
+from tests.web.helpers import page_text
+
+TRANSCRIPT = "[00:00:00] Jordan: Welcome <back>.\n\n[00:00:05] Ada: Thanks & hello.\n\nApplause."
+
+
+async def test_the_episode_list_shows_every_episode(client: Client, session: AsyncSession) -> None:
+    for number in range(1, 31):
+        await add_episode(session, number)
+    page = await page_text(client, "/episodes")
+    assert page.count('href="/episodes/show/') == 30
+
+
+async def test_an_episode_page_shows_guests_sponsors_notes_player_and_transcript_link(
+    client: Client, session: AsyncSession
+) -> None:
+    guest = await add_guest(session, "ada-example", name="Ada Example")
+    sponsor = await add_sponsor(session, "acme", name="Acme Hosting")
+    await add_episode(
+        session, 7, slug="tested-backups", title="Tested backups", guests=[guest],
+        sponsors=[sponsor], show_notes_html="<p>The <em>notes</em></p>", transcript=TRANSCRIPT,
+    )  # fmt: skip
+
+    page = await page_text(client, "/episodes/show/7/tested-backups")
+
+    assert "<h1>Tested backups</h1>" in page
+    assert '<a href="/guests/ada-example">Ada Example</a>' in page
+    assert "Acme Hosting" in page and "<p>Buy things.</p>" in page
+    assert "<p>The <em>notes</em></p>" in page
+    assert '<audio controls preload="none" src="/episodes/download/7/tested-backups.mp3">' in page
+    assert 'href="/episodes/transcript/7/tested-backups"' in page
+    assert '<link rel="canonical" href="http://localhost/episodes/show/7/tested-backups">' in page
+
+
+async def test_no_transcript_link_without_a_transcript(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7)
+    assert "/episodes/transcript/" not in await page_text(client, "/episodes/show/7/episode-7")
+
+
+async def test_a_wrong_or_missing_slug_redirects_permanently_to_the_canonical_url(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="tested-backups", transcript=TRANSCRIPT)
+
+    for path, canonical in (
+        ("/episodes/show/7/old-title", "/episodes/show/7/tested-backups"),
+        ("/episodes/show/7", "/episodes/show/7/tested-backups"),
+        ("/episodes/transcript/7/old", "/episodes/transcript/7/tested-backups"),
+    ):
+        response = await client.get(path)
+        assert response.status_code == 301, path
+        assert response.headers["Location"] == canonical
+
+
+async def test_an_unknown_episode_is_a_404_page(client: Client) -> None:
+    page = await page_text(client, "/episodes/show/999/anything", status=404)
+    assert "Not Found" in page and "Back to the home page" in page
+
+
+async def test_the_transcript_page_shows_speakers_and_escapes_the_text(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 3, slug="three", transcript=TRANSCRIPT)
+
+    page = await page_text(client, "/episodes/transcript/3/three")
+
+    assert "<strong>Jordan:</strong> Welcome &lt;back&gt;." in page
+    assert '<span class="meta">00:00:05</span> <strong>Ada:</strong> Thanks &amp; hello.' in page
+    assert "<p>Applause.</p>" in page
+
+
+async def test_an_episode_without_a_transcript_has_no_transcript_page(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 3, slug="three")
+    await page_text(client, "/episodes/transcript/3/three", status=404)
+
+
+async def test_content_pages_answer_a_repeat_with_304_until_the_content_changes(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven", title="Before")
+    first = await client.get("/episodes/show/7/seven")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, no-cache"
+
+    repeat = await client.get("/episodes/show/7/seven", headers={"If-None-Match": etag})
+    assert repeat.status_code == 304
+    assert await repeat.get_data() == b""
+
+    await session.execute(update(Episode).where(Episode.number == 7).values(title="After"))
+    await session.flush()
+    changed = await client.get("/episodes/show/7/seven", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert "<h1>After</h1>" in await changed.get_data(as_text=True)
+
+
+async def downloads_today(session: AsyncSession, episode_id: int) -> int:
+    day = datetime.now(UTC).date()
+    count = await session.scalar(
+        select(EpisodeDownload.count).where(
+            EpisodeDownload.episode_id == episode_id, EpisodeDownload.day == day
+        )
+    )
+    return count or 0
+
+
+async def test_a_download_is_counted_and_redirected_to_the_cdn(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5, audio_url="https://cdn.test.example/five.mp3")
+
+    response = await client.get("/episodes/download/5/episode-5.mp3")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://cdn.test.example/five.mp3"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert await downloads_today(session, episode.id) == 1
+
+
+async def test_head_requests_are_not_counted(client: Client, session: AsyncSession) -> None:
+    episode = await add_episode(session, 5)
+
+    response = await client.head("/episodes/download/5/episode-5.mp3")
+
+    assert response.status_code == 302
+    assert await downloads_today(session, episode.id) == 0
+
+
+async def test_an_old_slug_still_downloads_and_counts(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5)
+    response = await client.get("/episodes/download/5/renamed-long-ago.mp3")
+    assert response.status_code == 302
+    assert await downloads_today(session, episode.id) == 1
+
+
+async def test_downloading_an_unknown_episode_is_a_404(client: Client) -> None:
+    response = await client.get("/episodes/download/404/nope.mp3")
+    assert response.status_code == 404
+
+
+@pytest.fixture
+async def committed_episode(committed_session: AsyncSession) -> AsyncIterator[Episode]:
+    """An episode committed for real, removed (with its downloads) afterwards."""
+    episode = await add_episode(committed_session, 9001, slug="burst")
+    await committed_session.commit()
+    yield episode
+    await committed_session.execute(delete(Episode).where(Episode.id == episode.id))
+    await committed_session.commit()
+
+
+async def test_a_burst_of_concurrent_downloads_loses_no_count(
+    committing_app: Quart, committed_session: AsyncSession, committed_episode: Episode
+) -> None:
+    client = committing_app.test_client()
+
+    responses = await asyncio.gather(
+        *(client.get("/episodes/download/9001/burst.mp3") for _ in range(50))
+    )
+
+    assert [response.status_code for response in responses] == [302] * 50
+    assert await queries.count_downloads(committed_session, committed_episode.id) == 50

@@ -1,0 +1,128 @@
+"""The newsletter: CSRF, validation, idempotent sign-up, rate limit, signed links."""
+
+import logging
+import re
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.models import Subscriber
+from podcast_site.views.newsletter import SIGNUPS_PER_ADDRESS, make_link
+from tests.web.helpers import csrf_token
+
+
+async def subscribers(session: AsyncSession) -> list[Subscriber]:
+    return list(await session.scalars(select(Subscriber).order_by(Subscriber.id)))
+
+
+async def sign_up(client: Client, email: str, token: str | None = None) -> tuple[int, str]:
+    token = token if token is not None else await csrf_token(client)
+    response = await client.post("/newsletter", form={"email": email, "csrf_token": token})
+    return response.status_code, await response.get_data(as_text=True)
+
+
+async def test_the_home_page_has_the_signup_form(client: Client) -> None:
+    assert await csrf_token(client, "/")
+
+
+async def test_signing_up_stores_the_normalised_address_and_says_what_is_next(
+    client: Client, session: AsyncSession
+) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/newsletter", form={"email": "  Listener@Mailbox.ORG ", "csrf_token": token}
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/newsletter/thanks"
+    assert [row.email for row in await subscribers(session)] == ["listener@mailbox.org"]
+
+
+async def test_signing_up_twice_is_fine_and_keeps_one_row(
+    client: Client, session: AsyncSession
+) -> None:
+    assert (await sign_up(client, "listener@mailbox.org"))[0] == 303
+    assert (await sign_up(client, "LISTENER@mailbox.org"))[0] == 303
+    assert len(await subscribers(session)) == 1
+
+
+@pytest.mark.parametrize("email", ["", "not-an-address", "a@b", "x@@mailbox.org", "a" * 400])
+async def test_a_bad_address_is_a_400_that_keeps_what_was_typed(
+    client: Client, session: AsyncSession, email: str
+) -> None:
+    status, page = await sign_up(client, email)
+    assert status == 400
+    assert "That address does not look right" in page
+    assert f'value="{email}"' in page
+    assert await subscribers(session) == []
+
+
+@pytest.mark.parametrize("token", ["", "forged-token"])
+async def test_a_post_without_the_visitors_token_is_refused(
+    client: Client, session: AsyncSession, token: str
+) -> None:
+    await csrf_token(client)  # the visitor has a session, but the form is forged
+    status, page = await sign_up(client, "listener@mailbox.org", token=token)
+    assert status == 403
+    assert "This form was not sent from this site" in page
+    assert await subscribers(session) == []
+
+
+async def test_too_many_signups_from_one_address_get_a_429_page(client: Client) -> None:
+    token = await csrf_token(client)
+    for attempt in range(SIGNUPS_PER_ADDRESS):
+        assert (await sign_up(client, f"reader{attempt}@mailbox.org", token))[0] == 303
+    response = await client.post(
+        "/newsletter", form={"email": "one-more@mailbox.org", "csrf_token": token}
+    )
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert 'class="site-header"' in await response.get_data(as_text=True)
+
+
+async def test_the_confirmation_link_is_logged_in_development_and_confirms(
+    app: Quart, client: Client, session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="podcast_site.views.newsletter"):
+        await sign_up(client, "listener@mailbox.org")
+    link = re.search(r"http://localhost(/newsletter/confirm/\S+)", caplog.text)
+    assert link, caplog.text
+
+    response = await client.get(link[1])
+
+    assert response.status_code == 200
+    assert "You are subscribed" in await response.get_data(as_text=True)
+    (subscriber,) = await subscribers(session)
+    assert subscriber.confirmed_at is not None
+
+
+async def test_a_tampered_link_is_a_400(client: Client) -> None:
+    for path in ("/newsletter/confirm/bogus", "/newsletter/unsubscribe/bogus"):
+        response = await client.get(path)
+        assert response.status_code == 400
+        assert "This link is not valid" in await response.get_data(as_text=True)
+
+
+async def test_unsubscribing_asks_first_then_keeps_the_row(
+    app: Quart, client: Client, session: AsyncSession
+) -> None:
+    await sign_up(client, "listener@mailbox.org")
+    async with app.test_request_context("/"):
+        link = make_link("unsubscribe", "listener@mailbox.org").removeprefix("http://localhost")
+
+    token = await csrf_token(client, link)
+    assert (await subscribers(session))[0].unsubscribed_at is None
+    response = await client.post(link, form={"csrf_token": token})
+
+    assert response.status_code == 200
+    assert "You are unsubscribed" in await response.get_data(as_text=True)
+    (subscriber,) = await subscribers(session)
+    assert subscriber.unsubscribed_at is not None
+
+    await sign_up(client, "listener@mailbox.org")
+    await session.refresh(subscriber)
+    assert subscriber.unsubscribed_at is None
+    assert await session.scalar(select(func.count()).select_from(Subscriber)) == 1

@@ -1,0 +1,86 @@
+"""Full-text search: ranking, highlighting, and any input a person can type."""
+
+from urllib.parse import quote
+
+import pytest
+from quart.typing import TestClientProtocol as Client
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.views.search import clean_query
+from tests.web.factories import add_episode
+from tests.web.helpers import page_text
+
+
+@pytest.fixture
+async def searchable(session: AsyncSession) -> None:
+    """Three episodes that mention 'backups' in different places."""
+    await add_episode(session, 1, title="Backups you have tested", summary="Restores.")
+    await add_episode(session, 2, title="Caching", summary="About caches.",
+                      transcript="[00:01:00] Ada: we talked about backups once")  # fmt: skip
+    await add_episode(session, 3, title="Logs", summary="Nothing here <b>bold</b> & more.")
+
+
+@pytest.mark.usefixtures("searchable")
+async def test_a_title_match_ranks_above_a_transcript_match(client: Client) -> None:
+    page = await page_text(client, "/search?q=backups")
+    assert "2 episodes found" in page
+    assert page.index("Backups you have tested") < page.index("Caching")
+    assert "Logs</a>" not in page
+
+
+@pytest.mark.usefixtures("searchable")
+async def test_snippets_highlight_matches_and_escape_the_text(client: Client) -> None:
+    page = await page_text(client, "/search?q=nothing")
+    assert "<mark>Nothing</mark> here" in page
+    # Postgres drops tags from snippets; what is left is escaped, never markup.
+    assert "<b>bold</b>" not in page and "bold  &amp; more" in page
+
+
+@pytest.mark.usefixtures("searchable")
+async def test_phrases_and_exclusions_work_as_typed(client: Client) -> None:
+    assert "1 episode found" in await page_text(client, "/search?q=backups+-caching")
+    assert "1 episode found" in await page_text(client, '/search?q="you+have+tested"')
+
+
+async def test_an_empty_query_shows_just_the_form(client: Client) -> None:
+    page = await page_text(client, "/search?q=+++")
+    assert 'role="search"' in page and "found" not in page
+
+
+@pytest.mark.usefixtures("searchable")
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""""',
+        "&|!:*",
+        "(((",
+        "-",
+        "or",
+        "the",
+        "backups & | ! caching",
+        "'; DROP TABLE episodes; --",
+        "1 OR 1=1",
+        "%00",
+        "back%00ups",
+        "ünïcödé 日本語 🎙️ backups",
+        "<script>alert(1)</script>",
+        "%F0%28%8C%BC",  # not valid UTF-8
+        "a:*",
+    ],
+)
+async def test_odd_queries_get_a_clean_page_never_a_500(client: Client, query: str) -> None:
+    response = await client.get(f"/search?q={quote(query, safe='%')}")
+    assert response.status_code == 200
+    page = await response.get_data(as_text=True)
+    assert 'role="search"' in page
+    assert "<script>alert(1)</script>" not in page
+
+
+async def test_a_huge_query_is_a_400_with_a_message(client: Client) -> None:
+    page = await page_text(client, "/search?q=" + "backups+" * 100, status=400)
+    assert "Please shorten your search to 200 characters or fewer." in page
+
+
+def test_queries_are_cleaned_of_control_characters() -> None:
+    assert clean_query("  back\x00ups\t\n caching\x7f ") == "back ups caching"
