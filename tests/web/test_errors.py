@@ -1,6 +1,7 @@
 """Error pages: in the site's layout, with the right status, never a traceback."""
 
 import pytest
+import sqlalchemy.exc
 from pydantic import SecretStr
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
@@ -48,3 +49,37 @@ async def test_an_api_error_is_json(client: Client) -> None:
     response = await client.get("/api/nothing-here")
     assert response.status_code == 404
     assert (await response.get_json())["error"] == "Not Found"
+
+
+class FakeDriverError(Exception):
+    """Stands in for the driver's exception inside SQLAlchemy's DBAPIError."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status"),
+    [
+        ("57P03", 503),  # the database system is starting up
+        ("57P01", 503),  # terminating connection due to administrator command
+        ("57014", 503),  # statement timeout
+        ("53300", 503),  # too many connections
+        ("08006", 503),  # connection failure
+        ("23505", 500),  # a unique violation is a bug, not an outage
+        ("42P01", 500),  # undefined table: a bug too
+    ],
+)
+async def test_database_errors_are_503_only_when_the_database_cannot_serve(
+    settings: Settings, sqlstate: str, status: int
+) -> None:
+    app: Quart = create_app(settings)
+
+    @app.get("/query")
+    async def query() -> str:
+        raise sqlalchemy.exc.DBAPIError("SELECT 1", {}, FakeDriverError(sqlstate))
+
+    async with app.test_app():
+        response = await app.test_client().get("/query")
+    assert response.status_code == status

@@ -23,6 +23,21 @@ DATABASE_UNAVAILABLE = (
     sqlalchemy.exc.InterfaceError,
     sqlalchemy.exc.TimeoutError,
 )
+# Errors Postgres itself reports while it cannot serve, by SQLSTATE class:
+# 08 connection exception, 53 insufficient resources (too many connections),
+# 57 operator intervention (shutting down, starting up, statement timeout),
+# 58 system error. SQLAlchemy wraps these as a plain DBAPIError.
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Say whether an error means "the database cannot answer now" (503), not a bug (500)."""
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return True
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    return False
 
 
 async def render_error(
@@ -73,11 +88,10 @@ def init_app(app: Quart) -> None:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    for error_class in DATABASE_UNAVAILABLE:
-        app.register_error_handler(error_class, database_unavailable)
-
     @app.errorhandler(Exception)
     async def unexpected_error(error: Exception) -> Response:
+        if is_database_unavailable(error):
+            return await database_unavailable(error)
         log.exception("unhandled error", exc_info=error)
         return await render_error(
             500, "Something went wrong", "The error has been logged. Please try again later."
