@@ -11,6 +11,14 @@ MAKEFLAGS += --no-print-directory
 # project name, ports and folders; everything below honours these.
 export COMPOSE_PROJECT_NAME ?= rightsized
 export SECRETS_DIR ?= ./.secrets
+export BACKUP_DIR ?= ./backups
+# The backup container runs as you, so backups are yours to copy off the server.
+export BACKUP_UID ?= $(shell id -u)
+export BACKUP_GID ?= $(shell id -g)
+# Baked into the web image (shown by /health), so you can see what is running.
+# A server has no .git: `make deploy` leaves the commit in .deployed-commit.
+export APP_VERSION ?= $(shell git rev-parse --short HEAD 2>/dev/null \
+	|| cut -c1-7 .deployed-commit 2>/dev/null || echo dev)
 # Compose reads .env by itself; ENV_FILE points it at another file instead.
 ENV_FILE ?= $(wildcard .env)
 COMPOSE := docker compose $(if $(ENV_FILE),--env-file $(ENV_FILE))
@@ -27,9 +35,67 @@ help:
 		| sed -E 's/^\.PHONY: ([a-z-]+) ## /\1\t/' | awk -F'\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
 
 .PHONY: up ## Build and start the whole site, then print its URL
-up: check-docker $(SECRETS)
+up: check-docker $(SECRETS) $(BACKUP_DIR)
 	$(COMPOSE) up --build --detach --wait
 	@$(MAKE) url
+
+# Zero-downtime replacement of web, the simplest design that works on one
+# host: build first (the site keeps running), migrate (the running code must
+# tolerate the new schema: expand/contract), then recreate web. While the new
+# container starts, Caddy holds each request and retries it for up to 30 s
+# (lb_try_duration in the Caddyfile): visitors see a slower response, never an
+# error. Caddy and backup are replaced only if their images changed (a new
+# blog post, the Caddyfile): restarting Caddy drops connections for a second.
+.PHONY: redeploy ## Rebuild and replace web on the running site without failing a request
+redeploy: check-docker $(SECRETS) $(BACKUP_DIR)
+	@if [ -z "$$($(COMPOSE) ps --quiet --status running web)" ]; then \
+		echo "The site is not running: starting it with make up."; \
+		$(MAKE) up; exit; \
+	fi; \
+	set -x; \
+	$(COMPOSE) build; \
+	$(COMPOSE) run --rm migrate; \
+	# Compared by hand: some Compose versions recreate on `up --no-deps` anyway. \
+	for service in caddy backup; do \
+		running=$$(docker inspect --format '{{.Image}}' "$$($(COMPOSE) ps --quiet $$service)"); \
+		built=$$(docker image inspect --format '{{.Id}}' "$(COMPOSE_PROJECT_NAME)-$$service"); \
+		[ "$$running" = "$$built" ] || $(COMPOSE) up --detach --no-deps --wait $$service; \
+	done; \
+	$(COMPOSE) up --detach --no-deps --wait web
+	@echo "Now serving version $(APP_VERSION)."
+
+.PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
+deploy:
+	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_REF="$(DEPLOY_REF)" DRY_RUN="$(DRY_RUN)" \
+		infra/scripts/deploy.sh
+
+.PHONY: backup ## Take a database backup now and print its file
+backup: check-docker
+	@file=$$($(COMPOSE) exec -T backup backup-now.sh manual) && \
+		echo "Backup written: $(BACKUP_DIR)/$${file#/backups/}"
+
+.PHONY: restore ## Replace the database with FILE=backups/....dump (asks first; FORCE=1 skips)
+restore: check-docker $(SECRETS)
+	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=backups/podcast-....dump" >&2; exit 2; }
+	@[ -f "$(FILE)" ] || { echo "$(FILE): no such file; nothing was changed." >&2; exit 2; }
+	$(COMPOSE) run --rm --no-deps --volume "$(abspath $(FILE)):/restore.dump:ro" \
+		backup restore.sh --check /restore.dump
+	@if [ "$(FORCE)" != 1 ]; then \
+		read -r -p "Replace the database of '$(COMPOSE_PROJECT_NAME)' with $(FILE)? [y/N] " answer; \
+		[ "$$answer" = y ] || { echo "Nothing changed."; exit 1; }; \
+	fi
+	$(COMPOSE) stop web
+	$(COMPOSE) up --detach --wait db
+	$(COMPOSE) run --rm --no-deps --volume "$(abspath $(FILE)):/restore.dump:ro" \
+		backup restore.sh /restore.dump
+	$(COMPOSE) run --rm migrate
+	$(COMPOSE) up --detach --no-deps --wait web
+	@echo "Restored $(FILE); web is up and ready."
+
+.PHONY: stats ## Show each service's CPU and memory use once
+stats: check-docker
+	@ids=$$($(COMPOSE) ps --quiet); [ -n "$$ids" ] || { echo "Nothing is running."; exit 0; }; \
+		docker stats --no-stream --format 'table {{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}' $$ids
 
 .PHONY: down ## Stop the site (data in volumes is kept)
 down: check-docker
@@ -87,6 +153,9 @@ test: check-docker
 	$(TEST_COMPOSE) build
 	@trap '$(TEST_COMPOSE) down --volumes --remove-orphans' EXIT; \
 		$(TEST_COMPOSE) run --rm app-tests && $(TEST_COMPOSE) run --rm stack-tests
+
+$(BACKUP_DIR):
+	@mkdir -p $(BACKUP_DIR)
 
 # Secrets are made once, never printed, readable by their owner only.
 $(SECRETS_DIR)/%:

@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class Stack:
             "COMPOSE_PROJECT_NAME": self.project,
             "ENV_FILE": str(STACK_ENV_FILE),
             "SECRETS_DIR": str(self.artifacts / "secrets"),
+            "BACKUP_DIR": str(self.artifacts / "backups"),
             "HTTP_PORT": str(self.http_port),
             "HTTPS_PORT": str(self.https_port),
         }
@@ -120,16 +122,23 @@ class Stack:
         shutil.rmtree(self.artifacts, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    """Bring up the whole site with `make up` once for the read-only stack tests."""
-    stack = Stack(project="rightsized-stacktest")
+@contextmanager
+def running_stack(project: str) -> Iterator[Stack]:
+    """Bring a stack up with `make up`, and remove it with its volumes afterwards."""
+    stack = Stack(project=project)
     stack.down()  # whatever an interrupted earlier run left behind
     try:
         stack.make("up")
         yield stack
     finally:
         stack.down()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """One stack for the tests that only read from it."""
+    with running_stack("rightsized-stacktest") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")

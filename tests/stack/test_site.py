@@ -52,7 +52,7 @@ def test_a_missing_blog_page_is_the_blogs_404(client: httpx.Client) -> None:
 
 def test_static_files_carry_a_long_immutable_cache(client: httpx.Client) -> None:
     home = client.get("/").text
-    stylesheet = re.search(r'<link rel="stylesheet" href="(/static/site\.css\?v=[0-9a-f]+)"', home)
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/static/site\.[0-9a-f]{12}\.css)"', home)
     assert stylesheet, "the home page links its stylesheet with a content hash"
 
     response = client.get(stylesheet[1])

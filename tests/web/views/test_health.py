@@ -7,9 +7,10 @@ from podcast_site.app import create_app
 from podcast_site.settings import Settings
 
 
-async def test_health_answers_without_the_database(client: Client) -> None:
+async def test_health_answers_with_the_version_without_the_database(client: Client) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
+    assert await response.get_data(as_text=True) == "ok dev\n"
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -1,4 +1,6 @@
-"""The HTML pages: home, episode, and the canonical-URL redirect."""
+"""The HTML pages: home, guests, sponsors, errors and static URLs."""
+
+import re
 
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +51,11 @@ async def test_pages_carry_an_etag_and_answer_a_repeat_with_304(
     assert await repeat.get_data() == b""
 
 
-async def test_the_stylesheet_url_carries_a_content_hash(client: Client) -> None:
+async def test_static_urls_carry_a_content_hash_and_are_served(client: Client) -> None:
     page = await (await client.get("/")).get_data(as_text=True)
-    assert '<link rel="stylesheet" href="/static/site.css?v=' in page
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/static/site\.[0-9a-f]{12}\.css)"', page)
+    assert stylesheet, "the stylesheet is linked by its content-hashed name"
+    # Caddy serves these; the app serves them too, for a Caddy from another deploy.
+    response = await client.get(stylesheet[1])
+    assert response.status_code == 200
+    assert b".site-header" in await response.get_data()

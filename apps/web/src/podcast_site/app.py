@@ -68,19 +68,42 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def hashed_name(path: Path) -> str:
+    """Return `site.css` as `site.<first 12 hex of its sha256>.css`.
+
+    infra/caddy/Dockerfile names the copies in Caddy's image the same way.
+    """
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{path.stem}.{digest}{path.suffix}"
+
+
 def add_static_cache_busting(app: Quart) -> None:
-    """Append a content hash to every static URL, so Caddy can cache them for a year."""
+    """Give every static file a URL that changes with its content.
+
+    Caddy serves those URLs from its own copies with a one-year `immutable`
+    cache: a URL never means two different files. During a deploy, when one
+    side is newer than the other, Caddy passes a name it does not have to the
+    app, which serves it from here (the preprocessor maps it back to the file).
+    """
     static_folder = Path(app.static_folder or "")
-    versions = {
-        str(path.relative_to(static_folder)): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    hashed = {
+        str(path.relative_to(static_folder)): str(
+            path.relative_to(static_folder).parent / hashed_name(path)
+        )
         for path in static_folder.rglob("*")
         if path.is_file()
     }
+    plain = {hashed_path: name for name, hashed_path in hashed.items()}
 
     @app.url_defaults
-    def add_static_version(endpoint: str, values: dict[str, Any]) -> None:
-        if endpoint == "static" and values.get("filename") in versions:
-            values["v"] = versions[values["filename"]]
+    def use_hashed_name(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and values.get("filename") in hashed:
+            values["filename"] = hashed[values["filename"]]
+
+    @app.url_value_preprocessor
+    def find_hashed_file(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if endpoint == "static" and values and values.get("filename") in plain:
+            values["filename"] = plain[values["filename"]]
 
 
 async def make_conditional(response: Response) -> Response:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     app_env: Literal["development", "production"] = "development"
+    # Set at image build time (the git commit), shown by /health.
+    app_version: str = "dev"
     site_name: str = "Right-Sized Python"
     site_tagline: str = "A podcast about running Python in production without the sprawl."
 

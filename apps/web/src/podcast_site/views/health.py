@@ -1,17 +1,19 @@
 """Answer the liveness and readiness probes of Docker and Caddy."""
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, current_app
 
 from podcast_site.database import get_database
-from podcast_site.errors import DATABASE_UNAVAILABLE
+from podcast_site.errors import is_database_unavailable
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/health")
 async def health() -> Response:
-    """Say the process serves requests; never touches the database."""
-    return Response("ok\n", content_type="text/plain", headers={"Cache-Control": "no-store"})
+    """Say the process serves requests, and which version; never touches the database."""
+    version = current_app.extensions["settings"].app_version
+    body = f"ok {version}\n"
+    return Response(body, content_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
 @blueprint.get("/ready")
@@ -20,6 +22,8 @@ async def ready() -> Response:
     headers = {"Cache-Control": "no-store"}
     try:
         await get_database().ping()
-    except DATABASE_UNAVAILABLE:
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
         return Response("database unavailable\n", 503, content_type="text/plain", headers=headers)
     return Response("ready\n", content_type="text/plain", headers=headers)

@@ -1,0 +1,25 @@
+# Shared by the backup scripts (sourced, not run): settings and small helpers.
+# shellcheck shell=bash
+
+# Where the backups are inside this container (compose.yaml mounts the host folder).
+BACKUP_DIR=${BACKUP_PATH:-/backups}
+BACKUP_INTERVAL_SECONDS=${BACKUP_INTERVAL_SECONDS:-86400}
+BACKUP_KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
+BACKUP_KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
+
+# libpq reads PGHOST, PGUSER and PGDATABASE from the environment (compose.yaml);
+# the password comes from the Docker secret, never from an environment file.
+if [ -z "${PGPASSWORD:-}" ] && [ -r /run/secrets/db_password ]; then
+    PGPASSWORD=$(cat /run/secrets/db_password)
+    export PGPASSWORD
+fi
+
+log() {
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) backup: $*" >&2
+}
+
+# Print the newest backup (scheduled or manual), or nothing.
+newest_backup() {
+    find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' \
+        | sort -rn | head -n 1 | cut -d' ' -f2-
+}

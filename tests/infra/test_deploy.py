@@ -1,0 +1,51 @@
+"""make deploy: DRY_RUN=1 prints exactly what a deploy runs, and nothing runs."""
+
+import subprocess
+
+from tests.infra.conftest import REPO_DIR, require_tool
+
+
+def make_deploy(*variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [require_tool("make"), "--no-print-directory", "deploy", *variables],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        [require_tool("git"), *args], cwd=REPO_DIR, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_dry_run_prints_the_ship_and_start_commands() -> None:
+    result = make_deploy("HOST=deploy@203.0.113.10", "DRY_RUN=1")
+
+    assert result.returncode == 0, result.stderr
+    sha = git("rev-parse", "HEAD")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout
+    ship, record, start = lines
+    assert ship.startswith(f"+ git archive --format=tar {sha} | ssh -o BatchMode=yes ")
+    assert "deploy@203.0.113.10 'mkdir -p rightsized && cd rightsized && tar -x" in ship
+    assert record == (
+        f"+ ssh -o BatchMode=yes deploy@203.0.113.10 'echo {sha} > rightsized/.deployed-commit'"
+    )
+    assert start == "+ ssh -o BatchMode=yes deploy@203.0.113.10 'cd rightsized && make redeploy'"
+
+
+def test_a_dry_run_of_another_commit_and_folder() -> None:
+    result = make_deploy(
+        "HOST=me@example.org", "DEPLOY_DIR=sites/pod", "DEPLOY_REF=HEAD~1", "DRY_RUN=1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert git("rev-parse", "HEAD~1") in result.stdout
+    assert "'cd sites/pod && make redeploy'" in result.stdout
+
+
+def test_without_a_host_it_refuses() -> None:
+    result = make_deploy("DRY_RUN=1")
+    assert result.returncode != 0
+    assert "no HOST given" in result.stderr

@@ -1,0 +1,116 @@
+"""Operations under load: a zero-failure redeploy, and a database restart."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.stack.conftest import Stack, running_stack
+from tests.stack.load import LoadReport, SteadyLoad
+from tests.stack.test_site import NEWEST
+
+# A mix of what visitors and podcast apps ask for: cached pages, a page with a
+# form, the feed, a search (always a query), and the database probe.
+PATHS = [
+    "/",
+    "/episodes",
+    f"/episodes/show/{NEWEST.meta.number}/{NEWEST.slug}",
+    "/episodes/rss",
+    "/search?q=postgres",
+    "/ready",
+    "/health",
+]
+RATE_PER_SECOND = 20
+
+
+@pytest.fixture(scope="module")
+def ops_stack() -> Iterator[Stack]:
+    """A stack of its own: these tests replace containers under load."""
+    with running_stack("rightsized-opstest") as stack:
+        yield stack
+
+
+def ca_file(stack: Stack) -> str:
+    return str(stack.artifacts / "secrets" / "caddy-local-ca.crt")
+
+
+def load_on(stack: Stack) -> SteadyLoad:
+    return SteadyLoad(stack.base_url, ca_file(stack), PATHS, rate=RATE_PER_SECOND)
+
+
+def container_state(stack: Stack, service: str) -> dict[str, object]:
+    """Return a service's container id, start time and restart count."""
+    (container,) = stack.containers(service)
+    (inspected,) = json.loads(stack.run("docker", "inspect", container["ID"]))
+    return {
+        "id": inspected["Id"],
+        "started": inspected["State"]["StartedAt"],
+        "restarts": inspected["RestartCount"],
+    }
+
+
+async def test_redeploy_serves_every_request_and_then_the_new_version(ops_stack: Stack) -> None:
+    before = container_state(ops_stack, "web")
+    load = load_on(ops_stack)
+    running = asyncio.create_task(load.run())
+    await asyncio.sleep(3)  # steady traffic before the deploy starts
+
+    output = await asyncio.to_thread(ops_stack.make, "redeploy", APP_VERSION="redeployed-by-test")
+    await asyncio.sleep(3)  # and after it
+    report = await load.stop()
+    await running
+
+    print(f"redeploy under load: {report.summary()}")
+    assert report.failures() == [], report.summary()
+    assert len(report.outcomes) >= RATE_PER_SECOND * 6
+    assert "Now serving version redeployed-by-test." in output
+    with ops_stack.client() as client:
+        assert client.get("/health").text == "ok redeployed-by-test\n"
+    assert container_state(ops_stack, "web")["id"] != before["id"]
+
+
+async def test_a_database_restart_is_503_then_recovers_without_restarting_web(
+    ops_stack: Stack,
+) -> None:
+    web_before = container_state(ops_stack, "web")
+    load = load_on(ops_stack)
+    # The restart takes about a second: probe the database path often enough
+    # to be sure to see it (cached pages rightly keep answering 200).
+    probe = SteadyLoad(ops_stack.base_url, ca_file(ops_stack), ["/ready"], rate=20)
+    runs = [asyncio.create_task(load.run()), asyncio.create_task(probe.run())]
+    await asyncio.sleep(2)
+
+    await asyncio.to_thread(ops_stack.compose, "restart", "db")
+    recovered = await wait_until_ready(ops_stack.client(), seconds=60)
+    await asyncio.sleep(2)
+    report, probes = await load.stop(), await probe.stop()
+    await asyncio.gather(*runs)
+
+    expected = frozenset({200, 503})
+    print(
+        f"database restart under load (200 and 503 expected): {report.summary(expected)}; "
+        f"/ready probes: {probes.summary(expected)}"
+    )
+    # While Postgres is away the app answers 503, never a 500 or a hang...
+    for run in (report, probes):
+        assert run.failures(expected) == [], run.summary(expected)
+        assert max(o.seconds for o in run.outcomes) < 15, run.summary(expected)
+    assert any(o.status == 503 for o in probes.outcomes), "the outage was seen as 503s"
+    # ...and it recovers by itself: same web container, never restarted.
+    assert recovered, "the site became ready again"
+    last = [o for o in report.outcomes if o.started > report.outcomes[-1].started - 1]
+    assert all(o.status == 200 for o in last), LoadReport(last).summary()
+    assert container_state(ops_stack, "web") == web_before
+
+
+async def wait_until_ready(client: httpx.Client, seconds: float) -> bool:
+    """Poll /ready (after the restart began) until it answers 200."""
+    with client:
+        for _ in range(int(seconds * 4)):
+            response = await asyncio.to_thread(client.get, "/ready")
+            if response.status_code == 200:
+                return True
+            await asyncio.sleep(0.25)
+    return False
