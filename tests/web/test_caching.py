@@ -5,10 +5,12 @@ from datetime import date
 
 import pytest
 from quart import Quart
+from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import caching, csrf, queries
 from podcast_site.caching import CachedPage, PageCache, RevisionClock
+from podcast_site.queries import get_episode
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import csrf_token
 
@@ -77,3 +79,23 @@ async def test_pages_with_forms_are_shared_but_carry_each_visitors_token(app: Qu
     assert repeat.status_code == 304
     other = await second_visitor.get("/", headers={"If-None-Match": again.headers["ETag"]})
     assert other.status_code == 200
+
+
+async def test_a_content_page_is_rendered_once_then_served_from_the_cache(
+    client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_episode(session, 7, slug="seven")
+    loads: list[int] = []
+
+    async def counting_get_episode(session: AsyncSession, number: int) -> object:
+        loads.append(number)
+        return await get_episode(session, number)
+
+    monkeypatch.setattr(queries, "get_episode", counting_get_episode)
+
+    first = await client.get("/episodes/show/7/seven")
+    second = await client.get("/episodes/show/7/seven?utm_source=newsletter")
+
+    assert first.status_code == second.status_code == 200
+    assert await first.get_data() == await second.get_data()
+    assert loads == [7]

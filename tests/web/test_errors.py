@@ -83,3 +83,28 @@ async def test_database_errors_are_503_only_when_the_database_cannot_serve(
     async with app.test_app():
         response = await app.test_client().get("/query")
     assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileNotFoundError("a template's data file"),
+        TimeoutError("a slow call that is not the database"),
+        sqlalchemy.exc.InterfaceError(
+            "SELECT 1", {}, Exception("another operation is in progress")
+        ),
+    ],
+    ids=["file-not-found", "timeout", "session-used-twice"],
+)
+async def test_bugs_that_look_like_outages_are_still_500s(
+    settings: Settings, error: Exception
+) -> None:
+    app: Quart = create_app(settings)
+
+    @app.get("/bug")
+    async def bug() -> str:
+        raise error
+
+    async with app.test_app():
+        response = await app.test_client().get("/bug")
+    assert response.status_code == 500

@@ -48,18 +48,20 @@ def test_production_refuses_to_start_without_secrets(monkeypatch: pytest.MonkeyP
     assert "SECRET_KEY_FILE" in message and "DB_PASSWORD_FILE" in message
 
 
-def test_production_refuses_weak_secrets_and_demo_content() -> None:
+def test_production_refuses_weak_secrets() -> None:
     with pytest.raises(ValidationError) as raised:
-        Settings(
-            app_env="production",
-            secret_key="short",
-            db_password="also-short",
-            load_demo_content=True,
-        )
+        Settings(app_env="production", secret_key="short", db_password="also-short")
     message = str(raised.value)
     assert "at least 32 characters" in message
     assert "at least 16 characters" in message
-    assert "LOAD_DEMO_CONTENT must be off" in message
+
+
+def test_production_never_seeds_demo_content() -> None:
+    for app_env, seeds in (("development", True), ("production", False)):
+        settings = Settings(
+            app_env=app_env, secret_key="k" * 64, db_password="p" * 64, load_demo_content=True
+        )
+        assert settings.seeds_demo_content is seeds
 
 
 def test_production_starts_with_strong_secrets() -> None:

@@ -83,19 +83,26 @@ async def test_too_many_signups_from_one_address_get_a_429_page(client: Client) 
     assert 'class="site-header"' in await response.get_data(as_text=True)
 
 
-async def test_the_confirmation_link_is_logged_in_development_and_confirms(
-    app: Quart, client: Client, session: AsyncSession, caplog: pytest.LogCaptureFixture
+async def test_the_confirmation_link_is_logged_in_development_and_confirms_on_a_click(
+    client: Client, session: AsyncSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="podcast_site.views.newsletter"):
         await sign_up(client, "listener@mailbox.org")
     link = re.search(r"http://localhost(/newsletter/confirm/\S+)", caplog.text)
     assert link, caplog.text
+    assert "listener" not in link[1], "links carry an id, never the address"
 
-    response = await client.get(link[1])
+    # Opening the link (as a mail scanner would) confirms nothing...
+    token = await csrf_token(client, link[1])
+    (subscriber,) = await subscribers(session)
+    assert subscriber.confirmed_at is None
+    # ...pressing the button does.
+    response = await client.post(link[1], form={"csrf_token": token})
 
     assert response.status_code == 200
-    assert "You are subscribed" in await response.get_data(as_text=True)
-    (subscriber,) = await subscribers(session)
+    page = await response.get_data(as_text=True)
+    assert "You are subscribed" in page and "/newsletter/unsubscribe/" in page
+    await session.refresh(subscriber)
     assert subscriber.confirmed_at is not None
 
 
@@ -106,23 +113,50 @@ async def test_a_tampered_link_is_a_400(client: Client) -> None:
         assert "This link is not valid" in await response.get_data(as_text=True)
 
 
+async def link_for(app: Quart, purpose: str, subscriber: Subscriber) -> str:
+    async with app.test_request_context("/"):
+        return make_link(purpose, subscriber.id).removeprefix("http://localhost")
+
+
 async def test_unsubscribing_asks_first_then_keeps_the_row(
     app: Quart, client: Client, session: AsyncSession
 ) -> None:
     await sign_up(client, "listener@mailbox.org")
-    async with app.test_request_context("/"):
-        link = make_link("unsubscribe", "listener@mailbox.org").removeprefix("http://localhost")
+    (subscriber,) = await subscribers(session)
+    link = await link_for(app, "unsubscribe", subscriber)
 
     token = await csrf_token(client, link)
-    assert (await subscribers(session))[0].unsubscribed_at is None
+    assert subscriber.unsubscribed_at is None
     response = await client.post(link, form={"csrf_token": token})
 
     assert response.status_code == 200
     assert "You are unsubscribed" in await response.get_data(as_text=True)
-    (subscriber,) = await subscribers(session)
+    await session.refresh(subscriber)
     assert subscriber.unsubscribed_at is not None
+    assert await session.scalar(select(func.count()).select_from(Subscriber)) == 1
+
+
+async def test_signing_up_again_after_unsubscribing_needs_a_new_confirmation(
+    app: Quart, client: Client, session: AsyncSession
+) -> None:
+    # Anyone can type anyone's address: only the owner's click may resubscribe it.
+    await sign_up(client, "listener@mailbox.org")
+    (subscriber,) = await subscribers(session)
+    confirm = await link_for(app, "confirm", subscriber)
+    await client.post(confirm, form={"csrf_token": await csrf_token(client, confirm)})
+    unsubscribe = await link_for(app, "unsubscribe", subscriber)
+    await client.post(unsubscribe, form={"csrf_token": await csrf_token(client, unsubscribe)})
 
     await sign_up(client, "listener@mailbox.org")
+
     await session.refresh(subscriber)
     assert subscriber.unsubscribed_at is None
-    assert await session.scalar(select(func.count()).select_from(Subscriber)) == 1
+    assert subscriber.confirmed_at is None
+
+
+async def test_a_forged_token_with_unusual_characters_is_a_403_not_a_500(
+    client: Client,
+) -> None:
+    await csrf_token(client)
+    status, _ = await sign_up(client, "listener@mailbox.org", token="é☃")
+    assert status == 403

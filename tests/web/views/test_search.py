@@ -29,6 +29,14 @@ async def test_a_title_match_ranks_above_a_transcript_match(client: Client) -> N
 
 
 @pytest.mark.usefixtures("searchable")
+async def test_only_transcript_matches_point_at_the_transcript(client: Client) -> None:
+    page = await page_text(client, "/search?q=backups")
+    assert page.count("Mentioned in the") == 1
+    assert 'href="/episodes/transcript/2/episode-2"' in page
+    assert "/episodes/transcript/1/" not in page  # a title match, and no transcript
+
+
+@pytest.mark.usefixtures("searchable")
 async def test_snippets_highlight_matches_and_escape_the_text(client: Client) -> None:
     page = await page_text(client, "/search?q=nothing")
     assert "<mark>Nothing</mark> here" in page

@@ -1,6 +1,5 @@
 """Build the Quart app: settings, database lifecycle, pages, API and error handling."""
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from quart_schema import Info, QuartSchema
 
 from podcast_site import caching, csrf, database, errors
 from podcast_site.settings import Settings
+from podcast_site.static_files import hashed_names
 from podcast_site.views import api, episodes, feeds, health, newsletter, pages, search
 
 
@@ -68,15 +68,6 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def hashed_name(path: Path) -> str:
-    """Return `site.css` as `site.<first 12 hex of its sha256>.css`.
-
-    infra/caddy/Dockerfile names the copies in Caddy's image the same way.
-    """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return f"{path.stem}.{digest}{path.suffix}"
-
-
 def add_static_cache_busting(app: Quart) -> None:
     """Give every static file a URL that changes with its content.
 
@@ -85,14 +76,7 @@ def add_static_cache_busting(app: Quart) -> None:
     side is newer than the other, Caddy passes a name it does not have to the
     app, which serves it from here (the preprocessor maps it back to the file).
     """
-    static_folder = Path(app.static_folder or "")
-    hashed = {
-        str(path.relative_to(static_folder)): str(
-            path.relative_to(static_folder).parent / hashed_name(path)
-        )
-        for path in static_folder.rglob("*")
-        if path.is_file()
-    }
+    hashed = hashed_names(Path(app.static_folder or ""))
     plain = {hashed_path: name for name, hashed_path in hashed.items()}
 
     @app.url_defaults

@@ -93,7 +93,7 @@ def init_app(app: Quart, max_entries: int, revision_ttl_seconds: float) -> None:
 
 
 def content_page(
-    *, max_age: int = 0, store: bool = True, forms: bool = False
+    *, max_age: int = 0, store: bool = True, forms: bool = False, uses_query: bool = False
 ) -> Callable[[View], View]:
     """Serve a view that depends only on URL and content with ETags and a page cache.
 
@@ -103,6 +103,8 @@ def content_page(
     `forms=True` is for pages with a form: the page is rendered and cached
     once with a placeholder where the CSRF token goes, and each visitor gets
     their own token swapped in (so the page and its ETag are private).
+    `uses_query=True` is for views that read the query string; for the others
+    `?utm_source=...` and the like share one cached page.
     Responses other than 200 (redirects, 404s) pass through untouched.
     """
 
@@ -110,7 +112,8 @@ def content_page(
         @wraps(view)
         async def cached_view(*args: object, **kwargs: object) -> ResponseReturnValue:
             revision = await current_app.extensions["revision_clock"].current()
-            key = f"{revision}|{request.host}|{request.full_path}"
+            path = request.full_path if uses_query else request.path
+            key = f"{revision}|{request.host}|{path}"
             token = csrf.csrf_token() if forms else ""
             version = current_app.extensions["code_version"]
             etag = hashlib.blake2b(f"{version}|{key}|{token}".encode(), digest_size=16)

@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings()
-    if args.command == "load-demo" and not settings.load_demo_content:
-        print("demo content: skipped (LOAD_DEMO_CONTENT is off)")
+    if args.command == "load-demo" and not settings.seeds_demo_content:
+        reason = "production never seeds" if settings.is_production else "LOAD_DEMO_CONTENT is off"
+        print(f"demo content: skipped ({reason})")
         return 0
     try:
         summary = asyncio.run(

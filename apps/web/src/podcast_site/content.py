@@ -223,12 +223,12 @@ def _upsert[M: Base](
     report: ImportReport,
     label: str,
     existing: M | None,
-    new: tuple[type[M], dict[str, Any]],
+    create_as: tuple[type[M], dict[str, Any]],
     values: dict[str, Any],
 ) -> M:
     """Add a new row (`model(**identity)`), or copy `values` onto the existing one."""
     if existing is None:
-        model, identity = new
+        model, identity = create_as
         row = model(**identity, **values)
         session.add(row)
         report.created.append(label)

@@ -33,7 +33,8 @@ async def check_csrf_token() -> None:
         return
     sent = (await request.form).get(FIELD, "")
     expected = session.get(FIELD, "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    # Compared as bytes: compare_digest refuses non-ASCII str (a forged token may be).
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(
             403,
             "This form was not sent from this site, or it expired. "

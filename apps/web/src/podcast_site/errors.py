@@ -2,6 +2,7 @@
 
 import json
 import logging
+import traceback
 from typing import Any
 
 import sqlalchemy.exc
@@ -11,32 +12,28 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-# What a request meets while Postgres restarts or is unreachable: asyncpg raises
-# OSError while connecting (refused, or the name `db` does not resolve while its
-# container is down) and TimeoutError when nothing answers; SQLAlchemy wraps a
-# connection lost mid-query as OperationalError or InterfaceError, and a pool
-# with no free connection raises its own TimeoutError.
-DATABASE_UNAVAILABLE = (
-    OSError,
-    TimeoutError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
-)
 # Errors Postgres itself reports while it cannot serve, by SQLSTATE class:
 # 08 connection exception, 53 insufficient resources (too many connections),
 # 57 operator intervention (shutting down, starting up, statement timeout),
-# 58 system error. SQLAlchemy wraps these as a plain DBAPIError.
+# 58 system error.
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
 
 
 def is_database_unavailable(error: BaseException) -> bool:
     """Say whether an error means "the database cannot answer now" (503), not a bug (500)."""
-    if isinstance(error, DATABASE_UNAVAILABLE):
-        return True
+    if isinstance(error, sqlalchemy.exc.TimeoutError):
+        return True  # no pooled connection came free in time: overloaded, not broken
     if isinstance(error, sqlalchemy.exc.DBAPIError):
+        # SQLAlchemy marks lost connections; Postgres says why it refused.
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
         return error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, OSError | TimeoutError):
+        # While connecting, asyncpg raises these unwrapped: refused, the name
+        # `db` does not resolve (its container is down), or no answer. The
+        # same errors from anywhere else are bugs.
+        return any(
+            "/asyncpg/" in frame.filename for frame in traceback.extract_tb(error.__traceback__)
+        )
     return False
 
 

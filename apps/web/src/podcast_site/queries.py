@@ -8,9 +8,9 @@ each (`selectinload`), never one per row.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, selectinload, undefer
@@ -40,17 +40,6 @@ async def count_episodes(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(Episode)) or 0
 
 
-async def list_latest_episodes(session: AsyncSession, limit: int) -> Sequence[Episode]:
-    """Return the newest episodes with their guests."""
-    query = (
-        select(Episode)
-        .options(selectinload(Episode.guests).load_only(Guest.name))
-        .order_by(Episode.number.desc())
-        .limit(limit)
-    )
-    return (await session.scalars(query)).all()
-
-
 async def list_episodes(
     session: AsyncSession, *, offset: int = 0, limit: int | None = None
 ) -> Sequence[Episode]:
@@ -70,7 +59,7 @@ async def get_episode(session: AsyncSession, number: int) -> Episode | None:
     query = (
         select(Episode)
         .options(
-            selectinload(Episode.guests),
+            selectinload(Episode.guests).load_only(Guest.name, Guest.slug),
             selectinload(Episode.sponsors),
             undefer(Episode.show_notes_html),
         )
@@ -95,9 +84,7 @@ async def get_episode_transcript(session: AsyncSession, number: int) -> Episode 
 async def list_feed_episodes(session: AsyncSession) -> Sequence[Episode]:
     """Return every episode with what the podcast feed carries."""
     query = (
-        select(Episode)
-        .options(undefer(Episode.show_notes_html), selectinload(Episode.guests))
-        .order_by(Episode.number.desc())
+        select(Episode).options(undefer(Episode.show_notes_html)).order_by(Episode.number.desc())
     )
     return (await session.scalars(query)).all()
 
@@ -106,7 +93,11 @@ async def list_guests(session: AsyncSession) -> Sequence[tuple[Guest, int]]:
     """Return every guest with how many episodes they were on, by name."""
     appearances = func.count(Episode.id)
     query = (
-        select(Guest, appearances).outerjoin(Guest.episodes).group_by(Guest.id).order_by(Guest.name)
+        select(Guest, appearances)
+        .options(load_only(Guest.name, Guest.slug))
+        .outerjoin(Guest.episodes)
+        .group_by(Guest.id)
+        .order_by(Guest.name)
     )
     return [(guest, count) for guest, count in (await session.execute(query)).all()]
 
@@ -136,11 +127,8 @@ class SearchHit:
     published_on: date
     rank: float
     snippet: str
-
-    @property
-    def matched_in_transcript_only(self) -> bool:
-        """Say whether the words were found only in the transcript (no highlight)."""
-        return HIGHLIGHT_START not in self.snippet
+    # True when only the transcript matched: the snippet then shows no match.
+    matched_in_transcript_only: bool
 
 
 async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[SearchHit]:
@@ -149,8 +137,7 @@ async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[
     `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
     `-word`) and never raises a syntax error. Snippets are made only for the
     page of results, in an outer query, and only from the summary and notes:
-    `ts_headline` reads its whole input, and a transcript is ten times longer
-    (a snippet without a highlight means the match is in the transcript).
+    `ts_headline` reads its whole input, and a transcript is ten times longer.
     """
     query = func.websearch_to_tsquery(literal_column("'english'"), text)
     rank = func.ts_rank_cd(Episode.search_vector, query).label("rank")
@@ -162,6 +149,9 @@ async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[
         .subquery()
     )
     document = func.concat_ws(" ", Episode.summary, Episode.show_notes)
+    outside_transcript = func.to_tsvector(
+        literal_column("'english'"), func.concat_ws(" ", Episode.title, document)
+    ).bool_op("@@")(query)
     snippet = func.ts_headline(
         literal_column("'english'"),
         document,
@@ -177,6 +167,7 @@ async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[
             Episode.published_on,
             ranked.c.rank,
             snippet,
+            ~outside_transcript,
         )
         .join(ranked, ranked.c.id == Episode.id)
         .order_by(ranked.c.rank.desc(), Episode.number.desc())
@@ -203,38 +194,30 @@ async def record_download(session: AsyncSession, episode_id: int, day: date) -> 
     )
 
 
-async def count_downloads(session: AsyncSession, episode_id: int) -> int:
-    """Return an episode's downloads over all days."""
-    total = select(func.coalesce(func.sum(EpisodeDownload.count), 0)).where(
-        EpisodeDownload.episode_id == episode_id
-    )
-    return await session.scalar(total) or 0
+async def add_subscriber(session: AsyncSession, email: str) -> int:
+    """Sign an address up and return its id; signing up again keeps one row.
 
-
-async def add_subscriber(session: AsyncSession, email: str) -> None:
-    """Sign an address up; signing up again (even after unsubscribing) keeps one row."""
+    Signing up again after unsubscribing needs a new confirmation: anyone can
+    type anyone's address, so only the owner's click may resubscribe it.
+    """
     statement = insert(Subscriber).values(email=email)
-    await session.execute(
+    was_unsubscribed = Subscriber.unsubscribed_at.isnot(None)
+    subscriber_id: int | None = await session.scalar(
         statement.on_conflict_do_update(
-            index_elements=[Subscriber.email], set_={"unsubscribed_at": None}
-        )
+            index_elements=[Subscriber.email],
+            set_={
+                "confirmed_at": case((was_unsubscribed, None), else_=Subscriber.confirmed_at),
+                "unsubscribed_at": None,
+            },
+        ).returning(Subscriber.id)
     )
+    assert subscriber_id is not None  # an upsert always returns its row
+    return subscriber_id
 
 
-async def confirm_subscriber(session: AsyncSession, email: str, now: datetime) -> bool:
-    """Mark an address confirmed; say whether it is signed up at all."""
-    subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == email))
-    if subscriber is None:
-        return False
-    subscriber.confirmed_at = subscriber.confirmed_at or now
-    return True
-
-
-async def unsubscribe(session: AsyncSession, email: str, now: datetime) -> None:
-    """Stop sending to an address; the row stays, so the address is never lost."""
-    subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == email))
-    if subscriber is not None and subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = now
+async def get_subscriber(session: AsyncSession, subscriber_id: int) -> Subscriber | None:
+    """Return a subscriber by id, or None."""
+    return await session.get(Subscriber, subscriber_id)
 
 
 async def list_episode_urls(session: AsyncSession) -> Sequence[Episode]:

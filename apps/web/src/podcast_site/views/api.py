@@ -16,8 +16,6 @@ from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-# The cache decorator goes outermost: it stores the finished JSON response.
-
 MAX_PAGE_SIZE = 100
 
 
@@ -120,8 +118,9 @@ def summarise(episode: Episode) -> dict[str, object]:
     }
 
 
+# The cache decorator goes outermost: it stores the finished JSON response.
 @blueprint.get("/episodes")
-@content_page()
+@content_page(uses_query=True)
 @validate_querystring(EpisodeListQuery)
 @validate_response(EpisodePage)
 async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
@@ -173,7 +172,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 
 @blueprint.get("/search")
-@content_page(store=False)
+@content_page(store=False, uses_query=True)
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)
 async def search(query_args: SearchQuery) -> SearchResults:

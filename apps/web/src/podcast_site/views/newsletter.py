@@ -21,6 +21,7 @@ from quart_rate_limiter import rate_limit
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.models import Subscriber
 from podcast_site.settings import Settings
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
@@ -37,22 +38,31 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"newsletter-{purpose}")
 
 
-def make_link(purpose: str, email: str) -> str:
-    """Return an absolute, signed confirm or unsubscribe link for an address."""
-    token = serializer(purpose).dumps(email)
-    return url_for(f"newsletter.{purpose}", token=token, _external=True)
+def make_link(purpose: str, subscriber_id: int) -> str:
+    """Return an absolute, signed confirm or unsubscribe link for a subscriber.
+
+    The token carries the subscriber's id, not the address: tokens are only
+    signed, not encrypted, and links end up in logs.
+    """
+    token = serializer(purpose).dumps(subscriber_id)
+    return url_for(f"newsletter.{purpose}_form", token=token, _external=True)
 
 
-def read_token(purpose: str, token: str, max_age: timedelta | None = None) -> str:
-    """Return the address a token was made for, or answer 400 for a bad or old one."""
+async def subscriber_from_token(
+    purpose: str, token: str, max_age: timedelta | None = None
+) -> Subscriber:
+    """Return the subscriber a link was made for, or answer 400 for a bad or old link."""
     try:
         seconds = int(max_age.total_seconds()) if max_age else None
-        email: str = serializer(purpose).loads(token, max_age=seconds)
+        subscriber_id = serializer(purpose).loads(token, max_age=seconds)
     except SignatureExpired:
         abort(400, "This link has expired. Please sign up again to get a new one.")
     except BadSignature:
         abort(400, "This link is not valid. Please copy the whole link from the email.")
-    return email
+    subscriber = await queries.get_subscriber(get_session(), int(subscriber_id))
+    if subscriber is None:
+        abort(400, "This address is not signed up any more. Please sign up again.")
+    return subscriber
 
 
 async def render_form(email: str = "", error: str | None = None, status: int = 200) -> Response:
@@ -78,12 +88,14 @@ async def subscribe() -> ResponseReturnValue:
     except EmailNotValidError as error:
         return await render_form(typed, f"That address does not look right: {error}", status=400)
     session = get_session()
-    await queries.add_subscriber(session, email)
+    subscriber_id = await queries.add_subscriber(session, email)
     await session.commit()
     settings: Settings = current_app.extensions["settings"]
-    if not settings.is_production:
-        # No email is sent yet; a developer can follow the link from the log.
-        log.info("newsletter confirmation link for %s: %s", email, make_link("confirm", email))
+    if settings.is_production:
+        # Where a fork sends the confirmation email (nothing is sent yet).
+        log.info("newsletter sign-up %d stored; no mailer sends its confirmation", subscriber_id)
+    else:
+        log.info("newsletter confirmation link: %s", make_link("confirm", subscriber_id))
     return redirect(url_for("newsletter.thanks"), 303)
 
 
@@ -93,43 +105,60 @@ async def thanks() -> ResponseReturnValue:
     return await render_template(
         "message.html",
         title="Check your inbox",
-        message="We sent you a link to confirm your address. "
+        message="Confirm your address with the link in our email. "
         "Nothing else will arrive until you do.",
     )
 
 
 @blueprint.get("/confirm/<token>")
+async def confirm_form(token: str) -> ResponseReturnValue:
+    """Ask for a click before confirming: mail scanners open links, people press buttons."""
+    subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
+    return await render_template(
+        "newsletter_action.html",
+        title="Confirm your subscription",
+        question=f"Send the newsletter to {subscriber.email}?",
+        button="Yes, subscribe me",
+        action=url_for("newsletter.confirm", token=token),
+    )
+
+
+@blueprint.post("/confirm/<token>")
 async def confirm(token: str) -> ResponseReturnValue:
-    """Confirm the address a signed link was sent to."""
-    email = read_token("confirm", token, CONFIRM_LINK_MAX_AGE)
-    session = get_session()
-    if not await queries.confirm_subscriber(session, email, datetime.now(UTC)):
-        abort(400, "This address is not signed up any more. Please sign up again.")
-    await session.commit()
+    """Confirm the subscriber a signed link was made for."""
+    subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
+    subscriber.confirmed_at = subscriber.confirmed_at or datetime.now(UTC)
+    subscriber.unsubscribed_at = None
+    await get_session().commit()
     return await render_template(
         "message.html",
         title="You are subscribed",
         message="Thanks! New episodes and notes will come to your inbox.",
-        unsubscribe_link=make_link("unsubscribe", email),
+        unsubscribe_link=make_link("unsubscribe", subscriber.id),
     )
 
 
 @blueprint.get("/unsubscribe/<token>")
 async def unsubscribe_form(token: str) -> ResponseReturnValue:
-    """Ask for a click before unsubscribing: mail scanners open links, people press buttons."""
-    email = read_token("unsubscribe", token)
-    return await render_template("unsubscribe.html", email=email, token=token)
+    """Ask for a click before unsubscribing, for the same reason as confirming."""
+    subscriber = await subscriber_from_token("unsubscribe", token)
+    return await render_template(
+        "newsletter_action.html",
+        title="Unsubscribe",
+        question=f"Stop sending the newsletter to {subscriber.email}?",
+        button="Unsubscribe",
+        action=url_for("newsletter.unsubscribe", token=token),
+    )
 
 
 @blueprint.post("/unsubscribe/<token>")
 async def unsubscribe(token: str) -> ResponseReturnValue:
-    """Unsubscribe the address a signed link was made for."""
-    email = read_token("unsubscribe", token)
-    session = get_session()
-    await queries.unsubscribe(session, email, datetime.now(UTC))
-    await session.commit()
+    """Unsubscribe; the row stays (unsubscribed), so nothing is lost or re-added unasked."""
+    subscriber = await subscriber_from_token("unsubscribe", token)
+    subscriber.unsubscribed_at = subscriber.unsubscribed_at or datetime.now(UTC)
+    await get_session().commit()
     return await render_template(
         "message.html",
         title="You are unsubscribed",
-        message=f"{email} will get no more emails from us.",
+        message=f"{subscriber.email} will get no more emails from us.",
     )

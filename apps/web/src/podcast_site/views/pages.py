@@ -16,7 +16,7 @@ HOME_PAGE_EPISODES = 10
 @content_page(forms=True)
 async def home() -> ResponseReturnValue:
     """Show the latest episodes and the newsletter form."""
-    episodes = await queries.list_latest_episodes(get_session(), HOME_PAGE_EPISODES)
+    episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
     return await render_template("home.html", episodes=episodes)
 
 
