@@ -39,30 +39,34 @@ up: check-docker $(SECRETS) $(BACKUP_DIR)
 	$(COMPOSE) up --build --detach --wait
 	@$(MAKE) url
 
-# Zero-downtime replacement of web, the simplest design that works on one
-# host: build first (the site keeps running), migrate (the running code must
-# tolerate the new schema: expand/contract), then recreate web. While the new
-# container starts, Caddy holds each request and retries it for up to 30 s
+# Zero-downtime replacement, the simplest design that works on one host:
+# build first (the site keeps running), then migrate while the old web still
+# serves (so a failing migration stops here, with nothing swapped; the running
+# code must tolerate the new schema: expand/contract), then replace web. While
+# it restarts, Caddy holds each request and retries it for up to 30 s
 # (lb_try_duration in the Caddyfile): visitors see a slower response, never an
-# error. Caddy and backup are replaced only if their images changed (a new
-# blog post, the Caddyfile): restarting Caddy drops connections for a second.
-.PHONY: redeploy ## Rebuild and replace web on the running site without failing a request
+# error. Caddy and backup are replaced only when their image changed (a blog
+# post, the Caddyfile); restarting Caddy drops connections for about a second.
+# The image check is explicit because Compose versions differ in what else
+# `up` recreates. Settings changed in .env need `make up`.
+.PHONY: redeploy ## Rebuild and replace web (and what else changed) without failing a request
 redeploy: check-docker $(SECRETS) $(BACKUP_DIR)
 	@if [ -z "$$($(COMPOSE) ps --quiet --status running web)" ]; then \
-		echo "The site is not running: starting it with make up."; \
-		$(MAKE) up; exit; \
+		echo "The site is not running yet: make up."; \
+		exec $(MAKE) up; \
 	fi; \
 	set -x; \
 	$(COMPOSE) build; \
 	$(COMPOSE) run --rm migrate; \
-	# Compared by hand: some Compose versions recreate on `up --no-deps` anyway. \
+	$(COMPOSE) up --detach --no-deps --wait web; \
 	for service in caddy backup; do \
 		running=$$(docker inspect --format '{{.Image}}' "$$($(COMPOSE) ps --quiet $$service)"); \
 		built=$$(docker image inspect --format '{{.Id}}' "$(COMPOSE_PROJECT_NAME)-$$service"); \
-		[ "$$running" = "$$built" ] || $(COMPOSE) up --detach --no-deps --wait $$service; \
+		[ "$$running" = "$$built" ] || $(COMPOSE) up --detach --no-deps $$service; \
 	done; \
-	$(COMPOSE) up --detach --no-deps --wait web
-	@echo "Now serving version $(APP_VERSION)."
+	set +x; \
+	echo "Now serving version $(APP_VERSION)."; \
+	$(MAKE) url
 
 .PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
 deploy:
@@ -71,8 +75,9 @@ deploy:
 
 .PHONY: backup ## Take a database backup now and print its file
 backup: check-docker
-	@file=$$($(COMPOSE) exec -T backup backup-now.sh manual) && \
-		echo "Backup written: $(BACKUP_DIR)/$${file#/backups/}"
+	@status=0; file=$$($(COMPOSE) exec -T backup backup-now.sh manual) || status=$$?; \
+		if [ -n "$$file" ]; then echo "Backup written: $(BACKUP_DIR)/$${file#/backups/}"; fi; \
+		exit $$status
 
 .PHONY: restore ## Replace the database with FILE=backups/....dump (asks first; FORCE=1 skips)
 restore: check-docker $(SECRETS)
@@ -84,12 +89,13 @@ restore: check-docker $(SECRETS)
 		read -r -p "Replace the database of '$(COMPOSE_PROJECT_NAME)' with $(FILE)? [y/N] " answer; \
 		[ "$$answer" = y ] || { echo "Nothing changed."; exit 1; }; \
 	fi
-	$(COMPOSE) stop web
+	$(COMPOSE) stop web backup
 	$(COMPOSE) up --detach --wait db
 	$(COMPOSE) run --rm --no-deps --volume "$(abspath $(FILE)):/restore.dump:ro" \
 		backup restore.sh /restore.dump
 	$(COMPOSE) run --rm migrate
 	$(COMPOSE) up --detach --no-deps --wait web
+	$(COMPOSE) up --detach --no-deps backup
 	@echo "Restored $(FILE); web is up and ready."
 
 .PHONY: stats ## Show each service's CPU and memory use once

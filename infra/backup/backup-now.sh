@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Take one backup now and print its path: dump to a temporary file, prove it
-# can be read back with pg_restore --list, and only then rename it into place
+# can be read back in full with pg_restore, and only then rename it into place
 # (a rename is atomic, so a half-written dump never looks like a backup).
 #   backup-now.sh            a scheduled backup, subject to rotation
 #   backup-now.sh manual     a manual one (make backup), kept until you delete it
@@ -10,8 +10,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kind=${1:-scheduled}
-# One backup at a time: the scheduler and `make backup` may overlap.
-exec 9> "$BACKUP_DIR/.backup.lock"
+# One backup at a time: the scheduler and `make backup` may overlap. The lock
+# is on the folder itself, so no lock file can end up owned by another user.
+exec 9< "$BACKUP_DIR"
 flock 9
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 suffix=""
@@ -24,7 +25,8 @@ trap 'rm -f "$partial"' EXIT
 
 # Custom format: compressed, and pg_restore can restore all of it or parts.
 pg_dump --format=custom --compress=6 --no-owner --file="$partial"
-pg_restore --list "$partial" > /dev/null
+# Read every block back: a dump that cannot be restored is not a backup.
+pg_restore --file=/dev/null "$partial"
 chmod 600 "$partial"
 mv "$partial" "$final"
 log "wrote $final ($(du -h "$final" | cut -f1))"

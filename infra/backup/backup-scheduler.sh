@@ -17,7 +17,12 @@ while true; do
     newest=$(newest_backup)
     age=$(( $(date +%s) - $( [ -n "$newest" ] && stat -c %Y "$newest" || echo 0 ) ))
     if [ "$age" -ge "$BACKUP_INTERVAL_SECONDS" ]; then
-        backup-now.sh > /dev/null || log "backup FAILED; retrying in ${check_every}s"
+        status=0
+        backup-now.sh > /dev/null || status=$?
+        # 3: the backup is good, only the off-site copy failed (logged already).
+        if [ "$status" != 0 ] && [ "$status" != 3 ]; then
+            log "backup FAILED; retrying in ${check_every}s"
+        fi
     fi
     sleep "$check_every" &
     wait $!

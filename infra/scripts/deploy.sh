@@ -58,6 +58,6 @@ unpack+=' | grep -v "/\$" | xargs -r -d "\n" rm -f --; } && mv .deployed-files.n
 run "git archive --format=tar $sha | $ssh '$unpack'"
 # 2. Say what is deployed: the server has the files, not the git history.
 run "$ssh 'echo $sha > $dir/.deployed-commit'"
-# 3. Run it: `make redeploy` replaces web without failing a request, after the
-#    migrations (and is `make up` the first time, when nothing runs yet).
+# 3. Run it: `make redeploy` migrates, then replaces what changed without
+#    failing a request (the first time, it starts everything).
 run "$ssh 'cd $dir && make redeploy'"

@@ -97,11 +97,16 @@ def test_restore_refuses_a_missing_or_corrupt_file_before_touching_anything(
     )
     assert "no such file; nothing was changed." in missing
 
+    # Garbage, and a real backup cut short (its table of contents is intact).
+    backup = next((drill_stack.artifacts / "backups").glob("podcast-*Z.dump"))
     corrupt = drill_stack.artifacts / "corrupt.dump"
+    truncated = drill_stack.artifacts / "truncated.dump"
     corrupt.write_bytes(b"PGDMP this is not a backup")
-    refused = drill_stack.run("make", "restore", f"FILE={corrupt}", "FORCE=1", check=False)
-    assert "is not a readable pg_dump custom-format backup" in refused
-    assert "the database was not touched" in refused
+    truncated.write_bytes(backup.read_bytes()[: backup.stat().st_size * 2 // 3])
+    for bad in (corrupt, truncated):
+        refused = drill_stack.run("make", "restore", f"FILE={bad}", "FORCE=1", check=False)
+        assert "is not a complete, readable pg_dump custom-format backup" in refused, bad
+        assert "the database was not touched" in refused
     assert sql(drill_stack, "SELECT count(*) FROM episodes") == before
     (web,) = drill_stack.containers("web")
     assert web["State"] == "running"
@@ -139,6 +144,9 @@ def test_the_restore_drill(drill_stack: Stack) -> None:
 
     assert "web is up and ready" in restored
     assert distinctive_data(drill_stack) == created
+    # The database the restore replaced is kept, not dropped.
+    kept = "SELECT count(*) FROM pg_database WHERE datname = 'podcast_before_restore'"
+    assert sql(drill_stack, kept) == "1"
     with drill_stack.client() as client:
         assert client.get("/ready").text == "ready\n"
         assert client.get("/").status_code == 200
