@@ -9,7 +9,7 @@ import pytest
 
 from tests.stack.conftest import Stack, running_stack
 from tests.stack.load import LoadReport, SteadyLoad
-from tests.stack.test_site import NEWEST
+from tests.stack.test_site import NEWEST, SEARCH_WORD
 
 # A mix of what visitors and podcast apps ask for: cached pages, a page with a
 # form, the feed, a search (always a query), and the database probe.
@@ -18,7 +18,7 @@ PATHS = [
     "/episodes",
     f"/episodes/show/{NEWEST.meta.number}/{NEWEST.slug}",
     "/episodes/rss",
-    "/search?q=postgres",
+    f"/search?q={SEARCH_WORD}",
     "/ready",
     "/health",
 ]

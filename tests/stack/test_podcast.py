@@ -6,17 +6,17 @@ import xml.etree.ElementTree as ElementTree
 import httpx
 import podcastparser
 
-from tests.stack.test_site import DEMO, NEWEST
+from tests.stack.test_site import NEWEST, SEARCH_WORD, SITE
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-def test_the_feed_lists_every_demo_episode_with_https_enclosures(client: httpx.Client) -> None:
+def test_the_feed_lists_every_episode_with_https_enclosures(client: httpx.Client) -> None:
     response = client.get("/episodes/rss")
     assert response.status_code == 200
     feed = podcastparser.parse(str(response.url), io.BytesIO(response.content))
 
-    assert len(feed["episodes"]) == len(DEMO.episodes)
+    assert len(feed["episodes"]) == len(SITE.episodes)
     for episode in feed["episodes"]:
         (enclosure,) = episode["enclosures"]
         # Absolute, on the site's own https address: Caddy's forwarded scheme reached the app.
@@ -43,7 +43,7 @@ def test_a_download_redirects_to_the_cdn(client: httpx.Client) -> None:
 
 
 def test_search_finds_and_highlights(client: httpx.Client) -> None:
-    response = client.get("/search", params={"q": "postgres backups"})
+    response = client.get("/search", params={"q": SEARCH_WORD})
     assert response.status_code == 200
     assert "<mark>" in response.text
     odd = client.get("/search", params={"q": "'\"&|!:* ; DROP TABLE episodes; -- ünï"})
@@ -63,7 +63,7 @@ def test_the_sitemap_index_lists_the_blog_sitemap_and_both_work(client: httpx.Cl
 
 
 def test_the_api_answers_json_and_rejects_bad_input(client: httpx.Client) -> None:
-    assert client.get("/api/episodes", params={"per_page": 5}).json()["total"] == len(DEMO.episodes)
+    assert client.get("/api/episodes", params={"per_page": 5}).json()["total"] == len(SITE.episodes)
     bad = client.get("/api/episodes", params={"per_page": 1000})
     assert bad.status_code == 400
     assert "per_page" in bad.json()["message"]

@@ -7,13 +7,16 @@ import httpx
 
 from podcast_site.content import read_content
 from tests.stack.conftest import Stack
-from tests.web.paths import DEMO_CONTENT
+from tests.web.paths import SITE_CONTENT
 
-DEMO = read_content(DEMO_CONTENT)
-NEWEST = DEMO.episodes[-1]
+# What the stack loads: the repository's own content (the demo, or a fork's show).
+SITE = read_content(SITE_CONTENT)
+NEWEST = SITE.episodes[-1]
+# A word search finds and highlights: the longest in the newest episode's summary.
+SEARCH_WORD = max(re.findall(r"[A-Za-z]{5,}", NEWEST.meta.summary), key=len)
 
 
-def test_home_shows_the_demo_episodes(client: httpx.Client) -> None:
+def test_home_shows_the_newest_episode(client: httpx.Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert html.escape(NEWEST.meta.title) in response.text

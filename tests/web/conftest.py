@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from podcast_site.app import create_app
 from podcast_site.database import Database, create_engine
 from podcast_site.settings import Settings
-from tests.web.paths import ALEMBIC_INI
+from tests.web.paths import ALEMBIC_INI, FIXTURE_SITE_FILE
 
 TEST_DATABASE = "podcast_test"
 
@@ -65,9 +65,11 @@ async def migrate(settings: Settings, revision: str = "head") -> None:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Settings for the test database; everything else as the environment says."""
-    # A revision TTL of 0: each test sees its own content writes at once.
+    # A revision TTL of 0: each test sees its own content writes at once. The
+    # fixture identity, not the repository's site.toml, which a fork replaces.
     return Settings(
         db_name=TEST_DATABASE,
+        site_file=FIXTURE_SITE_FILE,
         app_env="development",
         secret_key="test-" * 8,
         content_revision_ttl_seconds=0,

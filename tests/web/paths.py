@@ -5,4 +5,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_APP = REPO_ROOT / "apps" / "web"
 ALEMBIC_INI = str(WEB_APP / "alembic.ini")
-DEMO_CONTENT = WEB_APP / "content"
+# The site's own identity and content: the demo here, a fork's own show in a fork.
+SITE_FILE = REPO_ROOT / "site.toml"
+SITE_CONTENT = REPO_ROOT / "content"
+# What the app tests run with, so that replacing the two above breaks no test.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_SITE_FILE = FIXTURES / "site.toml"
+FIXTURE_CONTENT = FIXTURES / "content"

@@ -8,7 +8,7 @@ import pytest
 from podcast_site.cli import main
 from podcast_site.settings import Settings
 from tests.web.conftest import migrate, recreate_database
-from tests.web.paths import DEMO_CONTENT
+from tests.web.paths import FIXTURE_CONTENT
 
 
 @pytest.fixture
@@ -24,26 +24,26 @@ async def cli_database(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> A
 @pytest.mark.usefixtures("cli_database")
 async def test_import_content_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
     # main() runs its own event loop, as it does from a shell: give it a thread.
-    assert await run_cli("import-content", str(DEMO_CONTENT)) == 0
+    assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
     first = capsys.readouterr().out
-    assert "created episode 1 (why-one-server-is-enough)" in first
-    assert "38 created, 0 updated, 0 unchanged" in first
+    assert "created episode 1 (first-steps)" in first
+    assert "6 created, 0 updated, 0 unchanged" in first
 
-    assert await run_cli("import-content", str(DEMO_CONTENT)) == 0
-    assert capsys.readouterr().out.strip() == "0 created, 0 updated, 38 unchanged"
+    assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
+    assert capsys.readouterr().out.strip() == "0 created, 0 updated, 6 unchanged"
 
 
 @pytest.mark.usefixtures("cli_database")
 async def test_load_demo_only_fills_an_empty_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
+    assert await run_cli("load-demo", str(FIXTURE_CONTENT)) == 0
     assert "skipped (LOAD_DEMO_CONTENT is off)" in capsys.readouterr().out
 
     monkeypatch.setenv("LOAD_DEMO_CONTENT", "true")
-    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
-    assert "38 created" in capsys.readouterr().out
-    assert await run_cli("load-demo", str(DEMO_CONTENT)) == 0
+    assert await run_cli("load-demo", str(FIXTURE_CONTENT)) == 0
+    assert "6 created" in capsys.readouterr().out
+    assert await run_cli("load-demo", str(FIXTURE_CONTENT)) == 0
     assert "skipped: the database already has episodes" in capsys.readouterr().out
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.models import Episode
-from tests.web.paths import DEMO_CONTENT
+from tests.web.paths import FIXTURE_CONTENT, SITE_CONTENT
 
 EPISODE = """---
 number: 1
@@ -32,13 +32,9 @@ def write_content(root: Path, episode: str = EPISODE) -> Path:
     return root
 
 
-def test_the_demo_content_is_complete_and_valid() -> None:
-    content = read_content(DEMO_CONTENT)
-    assert len(content.episodes) >= 25
-    assert len(content.guests) >= 10
-    assert len(content.sponsors) >= 3
-    with_transcripts = [episode for episode in content.episodes if episode.transcript]
-    assert len(with_transcripts) > len(content.episodes) / 2
+def test_the_sites_own_content_reads_without_problems() -> None:
+    # Whatever content/ holds (the demo here, a fork's show there) must import.
+    assert read_content(SITE_CONTENT).episodes
 
 
 def test_durations_are_read_as_seconds(tmp_path: Path) -> None:
@@ -64,7 +60,7 @@ def test_a_missing_folder_is_a_content_error(tmp_path: Path) -> None:
 
 
 async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSession) -> None:
-    content = read_content(DEMO_CONTENT)
+    content = read_content(FIXTURE_CONTENT)
 
     first = await import_content(session, content)
     second = await import_content(session, content)

@@ -45,6 +45,20 @@ async def test_a_crash_is_a_500_page_without_the_traceback(
     assert "secret internals" not in page and "Traceback" not in page
 
 
+async def test_debug_shows_the_traceback_and_production_refuses_it(settings: Settings) -> None:
+    app: Quart = create_app(settings.model_copy(update={"debug": True}))
+
+    @app.get("/crash")
+    async def crash() -> str:
+        raise RuntimeError("look here")
+
+    async with app.test_app():
+        page = await (await app.test_client().get("/crash")).get_data(as_text=True)
+    assert "Traceback" in page and "RuntimeError: look here" in page
+    with pytest.raises(ValueError, match="DEBUG must be off"):
+        Settings(app_env="production", secret_key="k" * 64, db_password="p" * 64, debug=True)
+
+
 async def test_an_api_error_is_json(client: Client) -> None:
     response = await client.get("/api/nothing-here")
     assert response.status_code == 404

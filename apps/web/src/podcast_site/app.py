@@ -8,7 +8,8 @@ from quart import Quart, Response, request
 from quart_rate_limiter import RateLimiter
 from quart_schema import Info, QuartSchema
 
-from podcast_site import caching, csrf, database, errors
+from podcast_site import caching, csrf, database, errors, templating
+from podcast_site.identity import read_identity
 from podcast_site.settings import Settings
 from podcast_site.static_files import hashed_names
 from podcast_site.views import api, episodes, feeds, health, newsletter, pages, search
@@ -17,9 +18,11 @@ from podcast_site.views import api, episodes, feeds, health, newsletter, pages, 
 def create_app(settings: Settings | None = None) -> Quart:
     """Create the app; tests pass their own settings, servers read the environment."""
     settings = settings or Settings()
+    identity = read_identity(settings.site_file)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     app = Quart(__name__)
+    app.debug = settings.debug
     app.config.update(
         SECRET_KEY=settings.signing_key(),
         # Tracebacks never reach a browser; they go to the log.
@@ -29,9 +32,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.extensions["settings"] = settings
-    app.jinja_env.globals["site"] = settings
-    app.jinja_env.filters["duration"] = format_duration
+    app.extensions["identity"] = identity
 
+    templating.init_app(app, identity)
     database.init_app(app, settings)
     errors.init_app(app)
     csrf.init_app(app)
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     # their scripts from public CDNs, which the site's CSP rightly refuses.
     QuartSchema(
         app,
-        info=Info(title=f"{settings.site_name} API", version="1"),
+        info=Info(title=f"{identity.name} API", version="1"),
         openapi_provider_class=api.ApiOnlyOpenAPIProvider,
         swagger_ui_path=None,
         redoc_ui_path=None,
@@ -59,13 +62,6 @@ def create_app(settings: Settings | None = None) -> Quart:
 async def client_address() -> str:
     """Return the visitor's address (Caddy's X-Forwarded-For, trusted in asgi.py)."""
     return request.remote_addr or "unknown"
-
-
-def format_duration(seconds: int) -> str:
-    """Format seconds as `H:MM:SS` (or `M:SS` under an hour)."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def add_static_cache_busting(app: Quart) -> None:

@@ -6,7 +6,7 @@ import traceback
 from typing import Any
 
 import sqlalchemy.exc
-from quart import Quart, Response, render_template, request
+from quart import Quart, Response, current_app, render_template, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -38,15 +38,23 @@ def is_database_unavailable(error: BaseException) -> bool:
 
 
 async def render_error(
-    status: int, title: str, message: str, details: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    trace: str | None = None,
 ) -> Response:
     """Render the error as JSON for the API, or as the site's error page."""
     if request.path.startswith("/api/"):
         body: dict[str, Any] = {"status": status, "error": title, "message": message}
         if details:
             body["details"] = details
+        if trace:
+            body["traceback"] = trace
         return Response(json.dumps(body), status=status, content_type="application/json")
-    page = await render_template("error.html", status=status, title=title, message=message)
+    page = await render_template(
+        "error.html", status=status, title=title, message=message, trace=trace
+    )
     return Response(page, status=status)
 
 
@@ -91,5 +99,9 @@ def init_app(app: Quart) -> None:
             return await database_unavailable(error)
         log.exception("unhandled error", exc_info=error)
         return await render_error(
-            500, "Something went wrong", "The error has been logged. Please try again later."
+            500,
+            "Something went wrong",
+            "The error has been logged. Please try again later.",
+            # Development only: production refuses to start with DEBUG on.
+            trace="".join(traceback.format_exception(error)) if current_app.debug else None,
         )

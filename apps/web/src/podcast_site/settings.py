@@ -3,7 +3,6 @@
 import logging
 import os
 import secrets
-import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,22 +45,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     app_env: Literal["development", "production"] = "development"
+    # `make dev` turns this on: a crash shows its traceback in the page.
+    debug: bool = False
     # Set at image build time (the git commit), shown by /health.
     app_version: str = "dev"
-    site_name: str = "Right-Sized Python"
-    site_tagline: str = "A podcast about running Python in production without the sprawl."
-
-    # What the podcast feed says about the show (Apple Podcasts shows these).
-    podcast_author: str = "Jordan Blake"
-    podcast_owner_name: str = "Jordan Blake"
-    podcast_owner_email: str = "podcast@rightsized.example"
-    podcast_category: str = "Technology"
-    podcast_explicit: bool = False
-    podcast_language: str = "en"
-    # Episode GUIDs are derived from this and the episode number, so they never
-    # change. A fork must pick its own once (python -c "import uuid; print(uuid.uuid4())")
-    # and never change it again, or every podcast app re-downloads every episode.
-    podcast_guid_namespace: uuid.UUID = uuid.UUID("6f1d8e52-0a7c-4b55-9a43-2c8e1b7d3f90")
+    # The show's identity (name, host, feed details): one committed file, not
+    # the environment, because it is the same on every server.
+    site_file: Path = Path("site.toml")
 
     # Rendered pages kept per worker (a page is 5-30 KB).
     page_cache_entries: int = Field(default=256, ge=0)
@@ -89,6 +79,8 @@ class Settings(BaseSettings):
     # Load the content folder into an empty database at start-up (make up), so a
     # fresh local site has episodes. Ignored in production, which never seeds.
     load_demo_content: bool = False
+    # The episodes, guests and sponsors that `podcast-site import-content` and
+    # `load-demo` read (content/ in the repository, /app/content in the image).
     content_dir: Path = Path("content")
 
     # Who may set X-Forwarded-For/-Proto: Caddy, on the compose network. The web
@@ -124,6 +116,8 @@ class Settings(BaseSettings):
                 f"DB_PASSWORD_FILE must name a file holding at least "
                 f"{MIN_DB_PASSWORD_LENGTH} characters"
             )
+        if self.debug:
+            problems.append("DEBUG must be off: it shows tracebacks to visitors")
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self

@@ -1,6 +1,5 @@
 """Serve the podcast feed, the sitemaps and robots.txt for machines."""
 
-import re
 import uuid
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
@@ -12,7 +11,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
-from podcast_site.settings import Settings
+from podcast_site.identity import Identity
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -21,16 +20,6 @@ blueprint = Blueprint("feeds", __name__)
 FEED_MAX_AGE = 300
 # Hugo writes the blog's own sitemap; Caddy serves it.
 BLOG_SITEMAP = "/blog/sitemap.xml"
-
-
-# XML 1.0 cannot carry these at all, not even escaped.
-XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@blueprint.app_template_filter("xml_text")
-def xml_text(text: str) -> str:
-    """Drop characters that no XML document may contain (autoescaping does the rest)."""
-    return XML_INVALID.sub("", text)
 
 
 def rfc2822(day: date) -> str:
@@ -52,13 +41,13 @@ def xml(body: str) -> Response:
 @content_page(max_age=FEED_MAX_AGE)
 async def podcast_feed() -> ResponseReturnValue:
     """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags."""
-    settings: Settings = current_app.extensions["settings"]
+    identity: Identity = current_app.extensions["identity"]
     episodes = await queries.list_feed_episodes(get_session())
     body = await render_template(
         "feeds/podcast.xml",
         episodes=episodes,
         rfc2822=rfc2822,
-        guid=lambda number: episode_guid(settings.podcast_guid_namespace, number),
+        guid=lambda number: episode_guid(identity.guid_namespace, number),
         last_build=rfc2822(episodes[0].published_on) if episodes else None,
     )
     return Response(body, content_type="application/rss+xml; charset=utf-8")

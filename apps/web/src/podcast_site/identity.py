@@ -1,0 +1,43 @@
+"""Read the show's identity from site.toml: its name, host, feed details and artwork."""
+
+import tomllib
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class IdentityError(Exception):
+    """site.toml is missing or wrong; the message says what to fix."""
+
+
+class Identity(BaseModel):
+    """Who the show is: the fields of site.toml (described there)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    tagline: str = Field(min_length=1, max_length=300)
+    language: str = Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    host: str = Field(min_length=1, max_length=200)
+    owner_name: str = Field(min_length=1, max_length=200)
+    owner_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    category: str = Field(min_length=1, max_length=100)
+    explicit: bool
+    guid_namespace: uuid.UUID
+    cover_art: str = Field(pattern=r"^(/|https://)\S+$", max_length=500)
+
+
+def read_identity(path: Path) -> Identity:
+    """Read and check site.toml; raise IdentityError naming every problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise IdentityError(f"{path}: cannot be read ({error.strerror}); see SITE_FILE") from error
+    except tomllib.TOMLDecodeError as error:
+        raise IdentityError(f"{path}: not valid TOML: {error}") from error
+    try:
+        return Identity.model_validate(data)
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in error.errors()]
+        raise IdentityError(f"{path} has problems:\n  " + "\n  ".join(problems)) from error
