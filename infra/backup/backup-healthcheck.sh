@@ -9,7 +9,7 @@ set -euo pipefail
 grace=$(( BACKUP_INTERVAL_SECONDS / 10 > 120 ? BACKUP_INTERVAL_SECONDS / 10 : 120 ))
 newest=$(newest_backup)
 if [ -z "$newest" ]; then
-    echo "no backup in $BACKUP_DIR yet"
+    echo "no backup in $BACKUP_PATH yet"
     exit 1
 fi
 age=$(( $(date +%s) - $(stat -c %Y "$newest") ))

@@ -12,15 +12,15 @@ set -euo pipefail
 kind=${1:-scheduled}
 # One backup at a time: the scheduler and `make backup` may overlap. The lock
 # is on the folder itself, so no lock file can end up owned by another user.
-exec 9< "$BACKUP_DIR"
+exec 9< "$BACKUP_PATH"
 flock 9
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 suffix=""
 if [ "$kind" = manual ]; then
     suffix="-manual"
 fi
-final="$BACKUP_DIR/podcast-$stamp$suffix.dump"
-partial="$BACKUP_DIR/.podcast-$stamp$suffix.dump.partial"
+final="$BACKUP_PATH/podcast-$stamp$suffix.dump"
+partial="$BACKUP_PATH/.podcast-$stamp$suffix.dump.partial"
 trap 'rm -f "$partial"' EXIT
 
 # Custom format: compressed, and pg_restore can restore all of it or parts.

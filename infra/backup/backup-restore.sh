@@ -5,8 +5,8 @@
 # is kept as <name>_before_restore until the next restore. Run by
 # `make restore`, which stops web and the backup schedule first and migrates
 # and starts them after.
-#   restore.sh FILE           check, then restore
-#   restore.sh --check FILE   only check that FILE is a complete, readable backup
+#   backup-restore.sh FILE           check, then restore
+#   backup-restore.sh --check FILE   only check that FILE is a complete, readable backup
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=common.sh
@@ -17,7 +17,7 @@ if [ "${1:-}" = --check ]; then
     check_only=yes
     shift
 fi
-file=${1:?usage: restore.sh [--check] FILE}
+file=${1:?usage: backup-restore.sh [--check] FILE}
 
 # Restoring to /dev/null reads and decompresses every block, so a truncated
 # or damaged file fails here (pg_restore --list reads only the table of contents).

@@ -9,7 +9,7 @@ set -euo pipefail
 
 declare -A kept_days=() kept_weeks=()
 # Names sort by time (podcast-YYYYMMDDTHHMMSSZ.dump): newest first.
-find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%f\n' | sort -r |
+find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%f\n' | sort -r |
 while read -r name; do
     day=${name:8:8}
     week=$(date -u -d "$day" +%G-W%V)
@@ -23,7 +23,7 @@ while read -r name; do
         keep=yes
     fi
     if [ "$keep" = no ]; then
-        rm -f "${BACKUP_DIR:?}/$name"
+        rm -f "${BACKUP_PATH:?}/$name"
         log "rotated out $name"
     fi
 done

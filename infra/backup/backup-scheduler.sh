@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 check_every=$(( BACKUP_INTERVAL_SECONDS < 120 ? BACKUP_INTERVAL_SECONDS / 2 + 1 : 60 ))
-log "every ${BACKUP_INTERVAL_SECONDS}s into $BACKUP_DIR, keeping $BACKUP_KEEP_DAILY daily and $BACKUP_KEEP_WEEKLY weekly"
+log "every ${BACKUP_INTERVAL_SECONDS}s into $BACKUP_PATH, keeping $BACKUP_KEEP_DAILY daily and $BACKUP_KEEP_WEEKLY weekly"
 # Stop at once on `docker compose stop`, even while sleeping.
 trap 'exit 0' TERM INT
 

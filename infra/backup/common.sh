@@ -1,8 +1,9 @@
 # Shared by the backup scripts (sourced, not run): settings and small helpers.
 # shellcheck shell=bash
 
-# Where the backups are inside this container (compose.yaml mounts the host folder).
-BACKUP_DIR=${BACKUP_PATH:-/backups}
+# Where the backups are inside this container: compose.yaml mounts the host
+# folder (BACKUP_DIR, ./backups by default) here.
+BACKUP_PATH=${BACKUP_PATH:-/backups}
 BACKUP_INTERVAL_SECONDS=${BACKUP_INTERVAL_SECONDS:-86400}
 BACKUP_KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
 BACKUP_KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
@@ -20,6 +21,6 @@ log() {
 
 # Print the newest backup (scheduled or manual), or nothing.
 newest_backup() {
-    find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' \
+    find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' \
         | sort -rn | head -n 1 | cut -d' ' -f2-
 }

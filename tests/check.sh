@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make check` inside the runner container: the fast checks, in the order that
+# fails soonest. Run it natively too, with DB_* pointing at a Postgres your
+# user may create databases on (README: "Without Docker").
+### Usage: tests/check.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() {
+    echo "==> $*" >&2
+}
+
+step "ruff check"
+ruff check .
+step "ruff format --check"
+ruff format --check .
+step "mypy"
+mypy
+step "app tests (pytest tests/web)"
+pytest -p no:cacheprovider tests/web "$@"
