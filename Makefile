@@ -49,6 +49,11 @@ dev: export COMPOSE_FILE := $(DEV_FILES)
 dev: check-docker $(SECRETS) $(BACKUP_DIR)
 	docker compose up --build --detach --wait --remove-orphans && $(SCRIPTS)/url.sh
 
+.PHONY: blog ## Preview the blog with Hugo's server at http://localhost:1313/blog/, reloading on save
+blog: export COMPOSE_FILE := $(DEV_FILES)
+blog: check-docker
+	docker compose --profile blog up --build blog
+
 .PHONY: down ## Stop the site (data in volumes is kept)
 down: check-docker
 	docker compose down --remove-orphans
@@ -124,7 +129,7 @@ check: check-docker
 fmt: check-docker
 	@$(SCRIPTS)/test.sh fmt
 
-.PHONY: test-stack ## Run the infrastructure and whole-stack tests (private stacks, several minutes)
+.PHONY: test-stack ## Run the infrastructure and whole-stack tests (several minutes; TESTS=path for some)
 test-stack: check-docker
 	@$(SCRIPTS)/test.sh stack
 

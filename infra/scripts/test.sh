@@ -2,7 +2,7 @@
 # Run the checks and tests in containers (tests/compose.yaml), removing the
 # test containers afterwards. The app's tests get a throwaway Postgres; the
 # stack tests start private copies of the site with their own project names.
-### Usage: make check | make test-stack | make test | make fmt
+### Usage: make check | make test-stack [TESTS=tests/stack/test_fork.py] | make test | make fmt
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -32,5 +32,10 @@ if [ "$mode" = check ] || [ "$mode" = all ]; then
 fi
 if [ "$mode" = stack ] || [ "$mode" = all ]; then
     say "make test-stack: infrastructure and whole-stack tests (each stack takes a minute or more)"
-    tests run --rm --no-deps stack-tests
+    if [ -n "${TESTS:-}" ]; then
+        # shellcheck disable=SC2086 # TESTS may name several paths
+        tests run --rm --no-deps stack-tests pytest -p no:cacheprovider -v -rP $TESTS
+    else
+        tests run --rm --no-deps stack-tests
+    fi
 fi

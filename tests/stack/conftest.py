@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,25 @@ STACK_ENV_FILE = REPO_DIR / "tests" / "stack" / "stack.env"
 SLOW_COMMAND_SECONDS = 1200
 
 
+_pytest_config: pytest.Config | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the run's configuration, for `progress`."""
+    global _pytest_config
+    _pytest_config = config
+
+
+def progress(message: str) -> None:
+    """Print a line at once, past pytest's output capture: a long step must not look hung."""
+    capture = _pytest_config.pluginmanager.getplugin("capturemanager") if _pytest_config else None
+    if capture is None:
+        print(message, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        print(f"\n  {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
 def free_port() -> int:
     """Ask the kernel for a loopback port nobody uses right now."""
     with socket.socket() as probe:
@@ -41,6 +61,8 @@ class Stack:
     """One running copy of compose.yaml, reachable on its own loopback ports."""
 
     project: str
+    # The checkout whose compose.yaml runs: this one, or a copy (a test fork).
+    checkout: Path = REPO_DIR
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
 
@@ -70,7 +92,7 @@ class Stack:
         """Run a command in the repository with this stack's environment; return its output."""
         result = subprocess.run(
             command,
-            cwd=REPO_DIR,
+            cwd=self.checkout,
             env=self.env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -114,7 +136,8 @@ class Stack:
         context = ssl.create_default_context(
             cafile=self.artifacts / "secrets" / "caddy-local-ca.crt"
         )
-        return httpx.Client(base_url=self.base_url, verify=context, timeout=15, **options)
+        options.setdefault("timeout", 15)
+        return httpx.Client(base_url=self.base_url, verify=context, **options)
 
     def down(self) -> None:
         """Remove the stack with its volumes, and its folder."""
@@ -123,14 +146,18 @@ class Stack:
 
 
 @contextmanager
-def running_stack(project: str) -> Iterator[Stack]:
+def running_stack(project: str, checkout: Path = REPO_DIR) -> Iterator[Stack]:
     """Bring a stack up with `make up`, and remove it with its volumes afterwards."""
-    stack = Stack(project=project)
+    stack = Stack(project=project, checkout=checkout)
     stack.down()  # whatever an interrupted earlier run left behind
     try:
+        progress(f"{project}: make up (builds its images first)")
+        started = time.monotonic()
         stack.make("up")
+        progress(f"{project}: up in {time.monotonic() - started:.0f} s")
         yield stack
     finally:
+        progress(f"{project}: removing it")
         stack.down()
 
 
