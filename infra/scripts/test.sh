@@ -22,7 +22,7 @@ tests() {
 say "building the test image"
 tests build --quiet app-tests
 if [ "$mode" = fmt ]; then
-    exec tests run --rm --no-deps --user "$HOST_UID:$HOST_GID" --volume "$REPO_DIR:/src" \
+    tests run --rm --no-deps --user "$HOST_UID:$HOST_GID" --volume "$REPO_DIR:/src" \
         --env RUFF_CACHE_DIR=/tmp/ruff app-tests sh -c 'ruff format . && ruff check --fix .'
 fi
 trap 'tests down --volumes --remove-orphans --timeout 1 > /dev/null 2>&1' EXIT
