@@ -25,6 +25,16 @@ import pytest
 
 REPO_DIR = Path(os.environ.get("REPO_DIR") or Path(__file__).resolve().parents[2])
 STACK_ENV_FILE = REPO_DIR / "tests" / "stack" / "stack.env"
+# Test stacks are named <prefix>-<what>: `make test-stack COMPOSE_PROJECT_NAME=x`
+# runs beside another test run without touching its stacks.
+STACK_PREFIX = os.environ.get("STACK_PREFIX") or "rightsized"
+
+
+def stack_name(what: str) -> str:
+    """Return the project name of one test stack."""
+    return f"{STACK_PREFIX}-{what}"
+
+
 # Building images on a cold machine is the slow part.
 SLOW_COMMAND_SECONDS = 1200
 
@@ -164,7 +174,7 @@ def running_stack(project: str, checkout: Path = REPO_DIR) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """One stack for the tests that only read from it."""
-    with running_stack("rightsized-stacktest") as stack:
+    with running_stack(stack_name("stacktest")) as stack:
         yield stack
 
 

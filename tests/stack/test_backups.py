@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.stack.conftest import Stack, running_stack
+from tests.stack.conftest import Stack, running_stack, stack_name
 
 
 @pytest.fixture(scope="module")
 def drill_stack() -> Iterator[Stack]:
     """A stack of its own: the drill destroys its database."""
-    with running_stack("rightsized-drilltest") as stack:
+    with running_stack(stack_name("drilltest")) as stack:
         yield stack
 
 

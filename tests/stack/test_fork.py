@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.infra.conftest import tracked_files
-from tests.stack.conftest import REPO_DIR, Stack, progress, running_stack
+from tests.stack.conftest import REPO_DIR, Stack, progress, running_stack, stack_name
 
 OLD = tomllib.loads((REPO_DIR / "site.toml").read_text())
 NEW_NAME = "The Quiet Kettle"
@@ -76,8 +76,8 @@ def fork() -> Iterator[Stack]:
     make_fork(copy)
     try:
         progress("fork: make check in the copy")
-        Stack(project="rightsized-forktest", checkout=copy).make("check")
-        with running_stack("rightsized-forktest", checkout=copy) as stack:
+        Stack(project=stack_name("forktest"), checkout=copy).make("check")
+        with running_stack(stack_name("forktest"), checkout=copy) as stack:
             yield stack
     finally:
         shutil.rmtree(copy, ignore_errors=True)

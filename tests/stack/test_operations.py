@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.stack.conftest import Stack, running_stack
+from tests.stack.conftest import Stack, running_stack, stack_name
 from tests.stack.load import LoadReport, SteadyLoad
 from tests.stack.test_site import NEWEST, SEARCH_WORD
 
@@ -28,7 +28,7 @@ RATE_PER_SECOND = 20
 @pytest.fixture(scope="module")
 def ops_stack() -> Iterator[Stack]:
     """A stack of its own: these tests replace containers under load."""
-    with running_stack("rightsized-opstest") as stack:
+    with running_stack(stack_name("opstest")) as stack:
         yield stack
 
 
