@@ -29,7 +29,7 @@ export COMPOSE_ENV_FILES := $(ENV_FILE)
 endif
 # Production is compose.yaml alone; `make dev` layers compose.dev.yaml on it.
 DEV_FILES := compose.yaml:compose.dev.yaml
-SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/app_secret_key
+SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/app_secret_key
 # Where the stack tests reach the Docker daemon (rootless Docker: set this).
 export DOCKER_SOCKET ?= /var/run/docker.sock
 SCRIPTS := infra/scripts

@@ -64,3 +64,35 @@ def test_a_container_on_the_edge_network_cannot_reach_db(stack: Stack, db_addres
     assert "no connection to db:5432" in by_name
     by_address = try_connect_from(stack, "edge", db_address)
     assert f"no connection to {db_address}:5432" in by_address
+
+
+# Run inside web, with web's own settings: what its role may do in the database.
+TRY_DDL = """
+import asyncio, asyncpg
+from podcast_site.settings import Settings
+
+async def main():
+    s = Settings()
+    connection = await asyncpg.connect(
+        host=s.db_host, user=s.db_user, password=s.db_password.get_secret_value(),
+        database=s.db_name,
+    )
+    print("user", await connection.fetchval("SELECT current_user"))
+    print("episodes", await connection.fetchval("SELECT count(*) FROM episodes"))
+    for statement in ("CREATE TABLE mine (id int)", "DROP TABLE episodes"):
+        try:
+            await connection.execute(statement)
+            print("ALLOWED", statement)
+        except asyncpg.InsufficientPrivilegeError as error:
+            print("refused", statement, "-", error)
+
+asyncio.run(main())
+"""
+
+
+def test_web_connects_as_a_role_that_can_neither_create_nor_drop_a_table(stack: Stack) -> None:
+    output = stack.compose("exec", "-T", "web", "python", "-c", TRY_DDL)
+    assert "user podcast_app" in output
+    assert "refused CREATE TABLE mine" in output
+    assert "refused DROP TABLE episodes" in output
+    assert "ALLOWED" not in output

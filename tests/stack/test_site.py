@@ -1,6 +1,7 @@
 """The site through Caddy over HTTPS: pages, blog, static files, headers."""
 
 import html
+import json
 import re
 
 import httpx
@@ -97,14 +98,36 @@ def test_plain_http_redirects_to_https_without_hsts(stack: Stack) -> None:
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_a_production_domain_gets_hsts(stack: Stack) -> None:
-    # What Caddy would run with the production .env, checked without a real domain.
-    config = stack.compose(
-        "exec", "-T", "-e", "APP_ENV=production", "-e", "SITE_ADDRESS=podcast.example.com",
-        "caddy", "caddy", "adapt", "--config", "/etc/caddy/Caddyfile",
+def test_a_public_domain_gets_hsts_whatever_app_env_says(stack: Stack) -> None:
+    # What Caddy would run on a real domain, checked without one: HSTS for any
+    # host that is not a local name, set by the Caddyfile itself.
+    config = json.loads(
+        stack.compose(
+            "exec",
+            "-T",
+            "-e",
+            "SITE_ADDRESS=podcast.example.com",
+            "caddy",
+            "caddy",
+            "adapt",
+            "--config",
+            "/etc/caddy/Caddyfile",
+        )  # fmt: skip
+    )
+    text = json.dumps(config)
+    assert '"host": ["podcast.example.com"]' in text
+    assert '"Strict-Transport-Security": ["max-age=31536000"]' in text
+    assert '"not": [{"host": ["localhost", "*.localhost"' in text
+
+
+def test_a_public_domain_with_app_env_development_refuses_to_start(stack: Stack) -> None:
+    # migrate runs first with web's settings: its failure stops `make up`
+    # before web starts, with the reason in its log.
+    output = stack.compose(
+        "run", "--rm", "--no-deps", "-e", "SITE_ADDRESS=podcast.example.com",
+        "-e", "APP_ENV=development", "migrate", check=False,
     )  # fmt: skip
-    assert '"Strict-Transport-Security":["max-age=31536000"]' in config
-    assert '"podcast.example.com"' in config
+    assert "a public site runs as production" in output
 
 
 def test_health_and_readiness_through_caddy(client: httpx.Client) -> None:

@@ -73,3 +73,27 @@ def test_development_without_a_key_gets_a_throwaway_one() -> None:
     settings = Settings(secret_key=None)
     first, second = settings.signing_key(), settings.signing_key()
     assert len(first) >= 32 and first != second
+
+
+@pytest.mark.parametrize(
+    ("site_address", "app_env"),
+    [
+        ("localhost", "development"),
+        ("localhost:8443", "development"),
+        ("podcast.localhost", "development"),
+        ("[::1]:443", "development"),
+        ("podcast.example.com", "production"),
+        ("https://podcast.example.com", "production"),
+    ],
+)
+def test_app_env_follows_the_site_address_unless_set(site_address: str, app_env: str) -> None:
+    # An empty APP_ENV (compose passes one when .env has none) means "derive it".
+    settings = Settings(
+        site_address=site_address, app_env="", secret_key="k" * 64, db_password="p" * 64
+    )
+    assert settings.app_env == app_env
+
+
+def test_a_public_domain_refuses_to_run_as_development() -> None:
+    with pytest.raises(ValidationError, match="public site runs as production"):
+        Settings(site_address="podcast.example.com", app_env="development")

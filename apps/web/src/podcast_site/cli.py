@@ -5,10 +5,17 @@ import asyncio
 import sys
 from pathlib import Path
 
-from podcast_site import queries
+from podcast_site import privileges, queries
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.database import Database, create_engine
 from podcast_site.settings import Settings
+
+
+class CommandError(Exception):
+    """A command cannot run as asked; the message says why."""
+
+
+WRITABLE = [table for table, grants in privileges.WEB_PRIVILEGES.items() if "INSERT" in grants]
 
 
 async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool) -> str:
@@ -26,6 +33,20 @@ async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool)
         await database.engine.dispose()
 
 
+async def grant_web_role(settings: Settings) -> str:
+    """Create or update web's database role and its grants, as the owner."""
+    password = settings.db_app_password.get_secret_value()
+    if not password:
+        raise CommandError("DB_APP_PASSWORD_FILE must name the file with web's database password")
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await privileges.grant_web_role(connection, settings.db_app_user, password)
+    finally:
+        await engine.dispose()
+    return f"{settings.db_app_user}: may read the content and write {', '.join(WRITABLE)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="podcast-site", description=__doc__)
@@ -38,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument(
             "path", type=Path, nargs="?", help="content folder (default: $CONTENT_DIR)"
         )
+    help_text = "create or update web's database role with only the rights it needs"
+    commands.add_parser("grant-web-role", help=help_text, description=help_text)
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -46,14 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo content: skipped ({reason})")
         return 0
     try:
-        summary = asyncio.run(
-            sync_content(
-                settings,
-                args.path or settings.content_dir,
-                only_into_empty=args.command == "load-demo",
+        if args.command == "grant-web-role":
+            summary = asyncio.run(grant_web_role(settings))
+        else:
+            summary = asyncio.run(
+                sync_content(
+                    settings,
+                    args.path or settings.content_dir,
+                    only_into_empty=args.command == "load-demo",
+                )
             )
-        )
-    except ContentError as error:
+    except (ContentError, CommandError) as error:
         print(error, file=sys.stderr)
         return 1
     print(summary)

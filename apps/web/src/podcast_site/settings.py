@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
@@ -22,6 +23,19 @@ log = logging.getLogger(__name__)
 # both (64 hex characters, 256 random bits), so a short one was typed by hand.
 MIN_SECRET_KEY_LENGTH = 32
 MIN_DB_PASSWORD_LENGTH = 16
+
+
+# Names that never get a public certificate (Caddy gives them its local CA's):
+# a site on one of them is a local one.
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
+
+
+def is_local(address: str) -> bool:
+    """Say whether a site address (`localhost`, `podcast.example.com:443`) is a local name."""
+    host = (urlsplit("//" + address.split("://")[-1]).hostname or "").rstrip(".")
+    if host in {"localhost", "127.0.0.1", "::1"}:
+        return True
+    return host.endswith(LOCAL_SUFFIXES)
 
 
 class FileSecretsSource(EnvSettingsSource):
@@ -44,7 +58,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    app_env: Literal["development", "production"] = "development"
+    # The public host name (as in the Caddyfile). Unless APP_ENV says otherwise,
+    # a local name means development and any other name production, so a real
+    # domain is production even when .env forgets to say so.
+    site_address: str = "localhost"
+    app_env: Literal["development", "production"]
     # `make dev` turns this on: a crash shows its traceback in the page.
     debug: bool = False
     # Set at image build time (the git commit), shown by /health.
@@ -65,8 +83,13 @@ class Settings(BaseSettings):
     db_host: str = "localhost"
     db_port: int = 5432
     db_name: str = "podcast"
+    # web connects as DB_USER=podcast_app (privileges.py: rows only, no DDL);
+    # migrate, backup and `make psql` as the owner, podcast.
     db_user: str = "podcast"
     db_password: SecretStr = SecretStr("")
+    # web's role, which migrate (as the owner) creates and keeps in step.
+    db_app_user: str = "podcast_app"
+    db_app_password: SecretStr = SecretStr("")
     # Small on purpose: one Granian worker rarely needs more than a few connections,
     # and Postgres on a 1 GB server is sized for max_connections=40.
     db_pool_size: int = Field(default=5, ge=1)
@@ -99,9 +122,24 @@ class Settings(BaseSettings):
         """Let `NAME_FILE` win over a plain `NAME`, so a secret never has to be an env var."""
         return (init_settings, FileSecretsSource(settings_cls), env_settings)
 
+    @model_validator(mode="before")
+    @classmethod
+    def derive_app_env(cls, values: Any) -> Any:
+        """Default APP_ENV from SITE_ADDRESS: development only on a local name."""
+        if isinstance(values, dict) and not values.get("app_env"):
+            address = values.get("site_address") or "localhost"
+            values = values | {"app_env": "development" if is_local(address) else "production"}
+        return values
+
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
-        """Stop a production start with a missing or weak secret."""
+        """Stop a production start with a missing or weak secret, or as development on a domain."""
+        if self.app_env == "development" and not is_local(self.site_address):
+            raise ValueError(
+                f"APP_ENV=development, but SITE_ADDRESS={self.site_address} is a public name: "
+                "a public site runs as production. Remove APP_ENV from .env (or set it to "
+                "production), or use SITE_ADDRESS=localhost for a local site"
+            )
         if self.app_env != "production":
             return self
         problems = []

@@ -1,0 +1,76 @@
+"""Give web's database role what it needs and no more: rows, never DDL or ownership.
+
+web runs the code most exposed to the internet, so it connects as its own
+role (DB_APP_USER): it reads the content and writes only counters and
+sign-ups. migrate, which owns the schema, runs `podcast-site grant-web-role`
+after every upgrade, so the grants follow the tables.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# What web may do with each table's rows. Every table is listed (a test checks
+# it against the models), so a new table is a decision, not an accident.
+WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "content_revision": ("SELECT",),
+    "episodes": ("SELECT",),
+    "guests": ("SELECT",),
+    "sponsors": ("SELECT",),
+    "episode_guests": ("SELECT",),
+    "episode_sponsors": ("SELECT",),
+    "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
+    "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
+}
+
+
+async def grant_web_role(connection: AsyncConnection, role: str, password: str) -> None:
+    """Create or update web's role and set its grants to exactly WEB_PRIVILEGES.
+
+    Run as the schema's owner, in the caller's transaction. Idempotent.
+    """
+    quoted_role = await connection.scalar(text("SELECT quote_ident(:role)"), {"role": role})
+    quoted_password = await connection.scalar(text("SELECT quote_literal(:pw)"), {"pw": password})
+    exists = await connection.scalar(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    )
+    verb = "ALTER" if exists else "CREATE"
+    await connection.execute(
+        text(
+            f"{verb} ROLE {quoted_role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+            f" NOREPLICATION NOBYPASSRLS PASSWORD {quoted_password}"
+        )
+    )
+    database = await connection.scalar(text("SELECT quote_ident(current_database())"))
+    for statement in (
+        f"GRANT CONNECT ON DATABASE {database} TO {quoted_role}",
+        f"GRANT USAGE ON SCHEMA public TO {quoted_role}",
+        # USAGE only: no CREATE, so no tables, views or functions of its own.
+        f"REVOKE CREATE ON SCHEMA public FROM {quoted_role}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted_role}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted_role}",
+    ):
+        await connection.execute(text(statement))
+    for table, privileges in WEB_PRIVILEGES.items():
+        await connection.execute(
+            text(f"GRANT {', '.join(privileges)} ON TABLE {table} TO {quoted_role}")
+        )
+        if "INSERT" in privileges:
+            # The id sequences of the tables it inserts into, and no others.
+            for sequence in await owned_sequences(connection, table):
+                await connection.execute(
+                    text(f"GRANT USAGE ON SEQUENCE {sequence} TO {quoted_role}")
+                )
+
+
+async def owned_sequences(connection: AsyncConnection, table: str) -> list[str]:
+    """Return the (quoted) sequences that belong to a table's columns."""
+    rows = await connection.scalars(
+        text(
+            "SELECT quote_ident(sequence.relname) FROM pg_class sequence"
+            " JOIN pg_depend link ON link.objid = sequence.oid AND link.deptype IN ('a', 'i')"
+            " JOIN pg_class owner ON owner.oid = link.refobjid"
+            " WHERE sequence.relkind = 'S' AND owner.relname = :table"
+        ),
+        {"table": table},
+    )
+    return list(rows)
