@@ -2,23 +2,27 @@
 # Take one backup now and print its path: dump to a temporary file, prove it
 # can be read back in full with pg_restore, and only then rename it into place
 # (a rename is atomic, so a half-written dump never looks like a backup).
-#   backup-now.sh            a scheduled backup, subject to rotation
-#   backup-now.sh manual     a manual one (make backup), kept until you delete it
+# The kind is in the name; rotation (backup-rotate.sh) keeps each kind apart.
+### Usage: backup-now.sh                  a scheduled backup (podcast-<time>.dump)
+###        backup-now.sh manual           make backup (podcast-<time>-manual.dump)
+###        backup-now.sh before-deploy    make redeploy, before it migrates
+###        backup-now.sh before-restore   make restore, of the database it replaces
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 kind=${1:-scheduled}
+case $kind in
+    scheduled) suffix="" ;;
+    manual | before-deploy | before-restore) suffix="-$kind" ;;
+    *) echo "usage: backup-now.sh [manual|before-deploy|before-restore]" >&2; exit 2 ;;
+esac
 # One backup at a time: the scheduler and `make backup` may overlap. The lock
 # is on the folder itself, so no lock file can end up owned by another user.
 exec 9< "$BACKUP_PATH"
 flock 9
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-suffix=""
-if [ "$kind" = manual ]; then
-    suffix="-manual"
-fi
 final="$BACKUP_PATH/podcast-$stamp$suffix.dump"
 partial="$BACKUP_PATH/.podcast-$stamp$suffix.dump.partial"
 trap 'rm -f "$partial"' EXIT
@@ -30,18 +34,14 @@ pg_restore --file=/dev/null "$partial"
 chmod 600 "$partial"
 mv "$partial" "$final"
 log "wrote $final ($(du -h "$final" | cut -f1))"
+backup-rotate.sh
 
-if [ "$kind" != manual ]; then
-    backup-rotate.sh
-fi
-if [ -n "${BACKUP_OFFSITE_COMMAND:-}" ]; then
-    # Runs after every good backup, e.g. `restic backup "$BACKUP_FILE"`. The
-    # local backup is good either way; a failing copy is logged and reported.
-    if ! BACKUP_FILE="$final" sh -c "$BACKUP_OFFSITE_COMMAND"; then
-        log "off-site copy FAILED for $final"
+# The copies taken around a deploy or a restore stay on this server: they
+# matter for minutes, and the next scheduled backup goes off-site anyway.
+if [ "$kind" = scheduled ] || [ "$kind" = manual ]; then
+    if ! backup-offsite.sh "$final"; then
         echo "$final"
-        exit 3
+        exit 3  # the backup is good; only the off-site copy failed (logged)
     fi
-    log "off-site copy done"
 fi
 echo "$final"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Replace the database with a backup, so that a bad file can never cost the
-# live data: read the whole file first, restore it into a new database, and
-# only when that worked swap the two by renaming them. The replaced database
-# is kept as <name>_before_restore until the next restore. Run by
-# `make restore`, which stops web and the backup schedule first and migrates
-# and starts them after.
-#   backup-restore.sh FILE           check, then restore
-#   backup-restore.sh --check FILE   only check that FILE is a complete, readable backup
+# Replace the database with a backup so that nothing is ever lost:
+#   1. read the whole file first: a damaged or cut-short file changes nothing;
+#   2. dump the live database to podcast-<time>-before-restore.dump: the undo
+#      (`make restore FILE=` that file puts back everything this replaced);
+#   3. restore the file into a new database, <name>_restoring;
+#   4. swap the two names in one transaction, then drop the replaced database.
+# A failure at any step leaves the live database as it was and no leftover
+# database behind. Run by `make restore` (infra/scripts/restore.sh), which
+# stops web and the backup schedule first, so no write can land in between,
+# and starts them again whatever happens.
+### Usage: backup-restore.sh FILE           check, then restore; prints the undo file
+###        backup-restore.sh --check FILE   only check that FILE is a complete, readable backup
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=common.sh
@@ -32,21 +36,41 @@ fi
 
 live=${PGDATABASE:?}
 incoming="${live}_restoring"
-previous="${live}_before_restore"
+replaced="${live}_replaced"
 admin() {
-    psql --dbname=postgres --set=ON_ERROR_STOP=1 --quiet --output=/dev/null "$@"
+    psql --dbname=postgres --set=ON_ERROR_STOP=1 --quiet --no-psqlrc --output=/dev/null "$@"
 }
+# Whatever happens below, the live database ends up in place and accepting
+# connections, and no half-restored copy stays behind.
+swapped=no
+finish() {
+    if [ "$swapped" = no ]; then
+        admin --command="ALTER DATABASE \"$live\" WITH ALLOW_CONNECTIONS true" 2> /dev/null || true
+        admin --command="DROP DATABASE IF EXISTS \"$incoming\" WITH (FORCE)" || true
+        log "restore of $file FAILED; $live is as it was"
+    fi
+}
+trap finish EXIT
+
+undo=$(backup-now.sh before-restore)
+log "the database as it was is in $undo"
 
 log "restoring $file into a new database, $incoming"
-admin --command="DROP DATABASE IF EXISTS \"$incoming\"" --command="CREATE DATABASE \"$incoming\""
-if ! pg_restore --dbname="$incoming" --no-owner --exit-on-error --single-transaction "$file"; then
-    admin --command="DROP DATABASE \"$incoming\""
-    echo "Restoring $file failed; $live was not touched." >&2
-    exit 1
-fi
-log "swapping $incoming in for $live (the old one stays as $previous)"
-admin --command="DROP DATABASE IF EXISTS \"$previous\"" \
-    --command="SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$live'" \
-    --command="ALTER DATABASE \"$live\" RENAME TO \"$previous\"" \
+admin --command="DROP DATABASE IF EXISTS \"$incoming\" WITH (FORCE)" \
+    --command="CREATE DATABASE \"$incoming\""
+# --no-privileges: the grants name roles that a new server may not have yet;
+# migrate, which make restore runs next, grants them again.
+pg_restore --dbname="$incoming" --no-owner --no-privileges --exit-on-error --single-transaction "$file"
+
+log "swapping $incoming in for $live"
+admin --command="DROP DATABASE IF EXISTS \"$replaced\" WITH (FORCE)" \
+    --command="ALTER DATABASE \"$live\" WITH ALLOW_CONNECTIONS false" \
+    --command="SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '$live' AND pid <> pg_backend_pid()"
+# Both renames or neither: a transaction (Postgres renames databases transactionally).
+admin --single-transaction \
+    --command="ALTER DATABASE \"$live\" RENAME TO \"$replaced\"" \
     --command="ALTER DATABASE \"$incoming\" RENAME TO \"$live\""
-log "restored $file"
+swapped=yes
+admin --command="DROP DATABASE \"$replaced\""
+log "restored $file; undo with: make restore FILE=<backups>/${undo##*/}"
+echo "$undo"

@@ -7,6 +7,15 @@ BACKUP_PATH=${BACKUP_PATH:-/backups}
 BACKUP_INTERVAL_SECONDS=${BACKUP_INTERVAL_SECONDS:-86400}
 BACKUP_KEEP_DAILY=${BACKUP_KEEP_DAILY:-7}
 BACKUP_KEEP_WEEKLY=${BACKUP_KEEP_WEEKLY:-4}
+BACKUP_KEEP_OTHER=${BACKUP_KEEP_OTHER:-10}
+# Refuse a 0 (or anything but a positive number): rotation would delete every
+# backup, the one just written included.
+for setting in BACKUP_INTERVAL_SECONDS BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY BACKUP_KEEP_OTHER; do
+    if ! [[ ${!setting} =~ ^[1-9][0-9]*$ ]]; then
+        echo "backup: $setting=${!setting} must be a whole number of at least 1" >&2
+        exit 2
+    fi
+done
 
 # libpq reads PGHOST, PGUSER and PGDATABASE from the environment (compose.yaml);
 # the password comes from the Docker secret, never from an environment file.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Replace the database with a backup file: check the whole file first, ask,
-# stop what writes to the database, restore into a new database and swap it
-# in (infra/backup/backup-restore.sh), migrate, and start everything again.
+# Replace the database with a backup file, so that it can always be undone:
+# check the whole file first, ask, stop what writes to the database, then
+# (infra/backup/backup-restore.sh) dump the live database, restore the file
+# into a new one and swap it in; migrate, and start everything again. If any
+# step fails, what was stopped is started again: the site goes on serving
+# the database it had.
 ### Usage: make restore FILE=backups/podcast-....dump [FORCE=1]
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
@@ -23,12 +26,25 @@ if ! confirm "Replace the database of '$COMPOSE_PROJECT_NAME' with $file?"; then
     echo "Nothing changed."
     exit 1
 fi
-set -x
+
+# Whatever happens from here on, web and the backup schedule run again.
+restart_everything() {
+    local status=$?
+    if [ "$status" != 0 ]; then
+        echo "The restore failed; starting web and backup again on the database as it was." >&2
+    fi
+    docker compose up --detach --no-deps --wait web backup || true
+    exit "$status"
+}
+trap restart_everything EXIT
+say "stopping web and the backup schedule: no write may land during the swap"
 docker compose stop web backup
 docker compose up --detach --wait db
-docker compose run --rm --no-deps --volume "$mount" backup backup-restore.sh /restore.dump
+say "restoring $file"
+undo=$(docker compose run --rm --no-deps -T --volume "$mount" backup backup-restore.sh /restore.dump)
+say "migrating (an older backup is brought up to date)"
 docker compose run --rm migrate
-docker compose up --detach --no-deps --wait web
-docker compose up --detach --no-deps backup
-set +x
+trap - EXIT
+docker compose up --detach --no-deps --wait web backup
 echo "Restored $file; web is up and ready."
+echo "To undo it: make restore FILE=$BACKUP_DIR/${undo##*/}"
