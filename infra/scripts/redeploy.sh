@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
-# Zero-downtime replacement, the simplest design that works on one host:
-# build first (the site keeps running), then migrate while the old web still
-# serves (so a failing migration stops here, with nothing swapped; the running
-# code must tolerate the new schema: expand/contract), then replace web. While
-# it restarts, Caddy holds each request and retries it for up to 30 s
-# (lb_try_duration in the Caddyfile): visitors see a slower response, never an
-# error. Caddy and backup are replaced only when their image changed (a blog
-# post, the Caddyfile); restarting Caddy drops connections for about a second.
-# The image check is explicit because Compose versions differ in what else
-# `up` recreates. Settings changed in .env need `make up`.
+# Release this checkout without failing a request, the simplest design that
+# works on one host: build first (the site keeps running); back up the
+# database; migrate while the old web still serves (a failing migration stops
+# here with nothing swapped; the running code must tolerate the new schema:
+# expand/contract); start the new web beside the old one and retire the old
+# one only once the new one is healthy; then replace caddy and backup if their
+# images changed. The previous version's images are kept for `make rollback`.
+# Settings changed in .env need `make up`.
 ### Usage: make redeploy
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=releases.sh
+. "$(dirname "$0")/releases.sh"
 
 if ! is_running web; then
     echo "The site is not running yet: make up."
-    exec make up
+    exec "$(dirname "$0")/up.sh"
 fi
-set -x
+say "building version $APP_VERSION"
 docker compose build
+say "backing up the database before migrating"
+if is_running backup; then
+    docker compose exec -T backup backup-now.sh before-deploy
+else
+    docker compose run --rm --no-deps backup backup-now.sh before-deploy
+fi
+say "migrating"
 docker compose run --rm migrate
-docker compose up --detach --no-deps --wait web
-for service in caddy backup; do
-    running=$(docker inspect --format '{{.Image}}' "$(docker compose ps --quiet "$service")")
-    built=$(docker image inspect --format '{{.Id}}' "$COMPOSE_PROJECT_NAME-$service")
-    [ "$running" = "$built" ] || docker compose up --detach --no-deps "$service"
-done
-set +x
-echo "Now serving version $APP_VERSION."
+swap_web
+replace_changed_services
+record_version
+prune_images
+echo "Now serving version $APP_VERSION. (make rollback goes back to $(previous_version).)"
 "$(dirname "$0")/url.sh"

@@ -73,6 +73,8 @@ class Stack:
     project: str
     # The checkout whose compose.yaml runs: this one, or a copy (a test fork).
     checkout: Path = REPO_DIR
+    # Settings a test adds for every later make and compose command.
+    settings: dict[str, str] = field(default_factory=dict)
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
 
@@ -84,14 +86,18 @@ class Stack:
     @property
     def env(self) -> dict[str, str]:
         """Return the environment for make and compose: this stack, not the user's."""
-        return os.environ | {
-            "COMPOSE_PROJECT_NAME": self.project,
-            "ENV_FILE": str(STACK_ENV_FILE),
-            "SECRETS_DIR": str(self.artifacts / "secrets"),
-            "BACKUP_DIR": str(self.artifacts / "backups"),
-            "HTTP_PORT": str(self.http_port),
-            "HTTPS_PORT": str(self.https_port),
-        }
+        return (
+            os.environ
+            | {
+                "COMPOSE_PROJECT_NAME": self.project,
+                "ENV_FILE": str(STACK_ENV_FILE),
+                "SECRETS_DIR": str(self.artifacts / "secrets"),
+                "BACKUP_DIR": str(self.artifacts / "backups"),
+                "HTTP_PORT": str(self.http_port),
+                "HTTPS_PORT": str(self.https_port),
+            }
+            | self.settings
+        )
 
     @property
     def base_url(self) -> str:
@@ -141,6 +147,11 @@ class Stack:
                 rows.append(json.loads(line))
         return rows
 
+    def image(self, service: str) -> str:
+        """Return the image (name:tag) a service's running container was made from."""
+        (container,) = self.containers(service)
+        return str(container["Image"])
+
     def client(self, **options: Any) -> httpx.Client:
         """Return an HTTPS client that trusts this stack's Caddy CA, and nothing else."""
         context = ssl.create_default_context(
@@ -153,6 +164,26 @@ class Stack:
         """Remove the stack with its volumes, and its folder."""
         self.compose("down", "--volumes", "--remove-orphans", check=False, timeout=180)
         shutil.rmtree(self.artifacts, ignore_errors=True)
+
+
+def copy_checkout(destination: Path) -> Path:
+    """Copy what git tracks or would track (so uncommitted edits too) to a new folder.
+
+    Under .test-artifacts/ the copy has the same path inside the test
+    container as on the host, so its compose.yaml's bind mounts work.
+    """
+    shutil.rmtree(destination, ignore_errors=True)
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_DIR, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    for name in filter(None, listing.split("\0")):
+        source = REPO_DIR / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
 
 
 @contextmanager

@@ -17,8 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.infra.conftest import tracked_files
-from tests.stack.conftest import REPO_DIR, Stack, progress, running_stack, stack_name
+from tests.stack.conftest import (
+    REPO_DIR,
+    Stack,
+    copy_checkout,
+    progress,
+    running_stack,
+    stack_name,
+)
 
 OLD = tomllib.loads((REPO_DIR / "site.toml").read_text())
 NEW_NAME = "The Quiet Kettle"
@@ -54,12 +60,7 @@ PAGES = ["/", "/episodes/show/1/putting-the-kettle-on", "/episodes/rss", "/opena
 
 def make_fork(copy: Path) -> None:
     """Copy the checkout and make it another show, as FORKING.md tells a fork to."""
-    shutil.rmtree(copy, ignore_errors=True)
-    for source in tracked_files():
-        if source.is_file():
-            target = copy / source.relative_to(REPO_DIR)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    copy_checkout(copy)
     (copy / "site.toml").write_text(FORK_SITE)
     shutil.rmtree(copy / "content")
     (copy / "content" / "episodes").mkdir(parents=True)
@@ -142,7 +143,6 @@ def test_make_dev_shows_a_template_edit_without_a_build(fork: Stack) -> None:
 def test_make_up_after_make_dev_runs_the_production_image_again(fork: Stack) -> None:
     progress("fork: make up after make dev")
     fork.make("up")
-    (web,) = fork.containers("web")
-    assert web["Image"] == f"{fork.project}-web"
+    assert fork.image("web").startswith(f"{fork.project}-web:")
     command = fork.compose("exec", "-T", "web", "cat", "/proc/1/cmdline")
     assert "granian" in command and "--reload" not in command

@@ -20,7 +20,7 @@ def try_connect_from(stack: Stack, network: str, host: str) -> str:
     """Try a TCP connection to host:5432 from a throwaway container on `network`."""
     return stack.run(
         "docker", "run", "--rm", "--network", f"{stack.project}_{network}",
-        "--entrypoint", "python", f"{stack.project}-web", "-c", TRY_CONNECT, host,
+        "--entrypoint", "python", stack.image("web"), "-c", TRY_CONNECT, host,
         check=False,
     )  # fmt: skip
 

@@ -1,13 +1,22 @@
-"""Operations under load: a zero-failure redeploy, and a database restart."""
+"""Operations under load: redeploys (also of a broken image), a rollback, a database restart."""
 
 import asyncio
 import json
+import shutil
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.stack.conftest import Stack, running_stack, stack_name
+from tests.stack.conftest import (
+    REPO_DIR,
+    SLOW_COMMAND_SECONDS,
+    Stack,
+    copy_checkout,
+    running_stack,
+    stack_name,
+)
 from tests.stack.load import LoadReport, SteadyLoad
 from tests.stack.test_site import NEWEST, SEARCH_WORD
 
@@ -27,9 +36,33 @@ RATE_PER_SECOND = 20
 
 @pytest.fixture(scope="module")
 def ops_stack() -> Iterator[Stack]:
-    """A stack of its own: these tests replace containers under load."""
-    with running_stack(stack_name("opstest")) as stack:
-        yield stack
+    """A stack of its own, from a copy of the checkout that the tests may break."""
+    copy = copy_checkout(REPO_DIR / ".test-artifacts" / "ops-checkout")
+    try:
+        with running_stack(stack_name("opstest"), checkout=copy) as stack:
+            yield stack
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def serving_version(stack: Stack) -> str:
+    with stack.client() as client:
+        return client.get("/health").text.removeprefix("ok ").strip()
+
+
+async def under_load(stack: Stack, *command: str, **variables: str) -> tuple[LoadReport, str]:
+    """Run a make target while steady traffic flows; return what the traffic saw and the output."""
+    load = load_on(stack)
+    running = asyncio.create_task(load.run())
+    await asyncio.sleep(3)  # steady traffic before the command starts
+    result = await asyncio.to_thread(
+        stack.run, "make", *command, *[f"{k}={v}" for k, v in variables.items()],
+        check=False, timeout=SLOW_COMMAND_SECONDS,
+    )  # fmt: skip
+    await asyncio.sleep(3)  # and after it
+    report = await load.stop()
+    await running
+    return report, result
 
 
 def ca_file(stack: Stack) -> str:
@@ -53,22 +86,54 @@ def container_state(stack: Stack, service: str) -> dict[str, object]:
 
 async def test_redeploy_serves_every_request_and_then_the_new_version(ops_stack: Stack) -> None:
     before = container_state(ops_stack, "web")
-    load = load_on(ops_stack)
-    running = asyncio.create_task(load.run())
-    await asyncio.sleep(3)  # steady traffic before the deploy starts
-
-    output = await asyncio.to_thread(ops_stack.make, "redeploy", APP_VERSION="redeployed-by-test")
-    await asyncio.sleep(3)  # and after it
-    report = await load.stop()
-    await running
+    report, output = await under_load(ops_stack, "redeploy", APP_VERSION="redeployed-by-test")
 
     print(f"redeploy under load: {report.summary()}")
     assert report.failures() == [], report.summary()
     assert len(report.outcomes) >= RATE_PER_SECOND * 6
-    assert "Now serving version redeployed-by-test." in output
-    with ops_stack.client() as client:
-        assert client.get("/health").text == "ok redeployed-by-test\n"
+    assert "Now serving version redeployed-by-test." in output, output
+    assert serving_version(ops_stack) == "redeployed-by-test"
     assert container_state(ops_stack, "web")["id"] != before["id"]
+    # The database was backed up before the migrations ran.
+    assert list((ops_stack.artifacts / "backups").glob("podcast-*-before-deploy.dump"))
+
+
+async def test_a_redeploy_that_crashes_at_start_fails_loudly_and_the_old_version_serves(
+    ops_stack: Stack,
+) -> None:
+    # A release that builds, migrates and then dies as the server imports it.
+    entry = ops_stack.checkout / "apps/web/src/podcast_site/asgi.py"
+    good = entry.read_text()
+    entry.write_text(
+        good + '\nraise RuntimeError("this release cannot start (the test made it so)")\n'
+    )
+    try:
+        report, output = await under_load(ops_stack, "redeploy", APP_VERSION="broken-by-test")
+    finally:
+        entry.write_text(good)
+
+    print(f"redeploy of a crashing image under load: {report.summary()}")
+    assert report.failures() == [], report.summary()
+    assert "did not become healthy, so it never took over" in output, output
+    assert "Now serving version" not in output
+    assert serving_version(ops_stack) == "redeployed-by-test"
+    assert len(ops_stack.containers("web")) == 1
+
+
+async def test_rollback_goes_back_to_the_previous_version_without_a_build(
+    ops_stack: Stack,
+) -> None:
+    versions = (ops_stack.checkout / ".deployed-versions").read_text().split()
+    assert versions[-1] == "redeployed-by-test" and "broken-by-test" not in versions
+    started = time.monotonic()
+    report, output = await under_load(ops_stack, "rollback")
+    seconds = time.monotonic() - started - 6  # without the load's lead-in and tail
+
+    print(f"rollback under load, {seconds:.0f} s: {report.summary()}")
+    assert report.failures() == [], report.summary()
+    assert f"Now serving version {versions[-2]} again." in output, output
+    assert "Building" not in output and "naming to" not in output
+    assert serving_version(ops_stack) == versions[-2]
 
 
 async def test_a_database_restart_is_503_then_recovers_without_restarting_web(

@@ -1,0 +1,93 @@
+# Sourced by up.sh, redeploy.sh and rollback.sh (not run): which versions ran,
+# and how web is replaced by another version without failing a request.
+# Every image is tagged with its version (APP_VERSION, the git commit); the
+# versions that went live are listed, newest last, in $VERSIONS_FILE.
+# shellcheck shell=bash
+
+VERSIONS_FILE=${VERSIONS_FILE:-.deployed-versions}
+SERVICES_WITH_IMAGES=(web caddy backup)
+
+# Note that APP_VERSION went live (once per change of version).
+record_version() {
+    if [ "$(tail -n 1 "$VERSIONS_FILE" 2> /dev/null)" != "$APP_VERSION" ]; then
+        echo "$APP_VERSION" >> "$VERSIONS_FILE"
+    fi
+}
+
+# Print the version that went live before the current one, or nothing.
+previous_version() {
+    tail -n 2 "$VERSIONS_FILE" 2> /dev/null | head -n 1 | grep -vxF "$(tail -n 1 "$VERSIONS_FILE")" || true
+}
+
+# Wait until a container is healthy; fail as soon as it is unhealthy, exits
+# or restarts (a crash at start), or after 90 s.
+wait_healthy() {
+    local container=$1 state
+    for _ in $(seq 1 180); do
+        state=$(docker inspect --format '{{.State.Status}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$container")
+        case $state in
+            "running 0 healthy") return 0 ;;
+            "running 0 starting" | "created 0 "*) sleep 0.5 ;;
+            *) echo "the new container is '$state'" >&2; return 1 ;;
+        esac
+    done
+    echo "the new container was not healthy after 90 s" >&2
+    return 1
+}
+
+# Start web at APP_VERSION beside the running web containers, and retire
+# those only once the new ones are healthy. Caddy sends requests to every
+# running web container (the Caddyfile's to-app), so for a moment both
+# versions serve; a new version that does not start never takes over.
+swap_web() {
+    local old new count
+    old=$(docker compose ps --quiet web)
+    count=$(wc -w <<< "$old")
+    say "starting web $APP_VERSION beside the $count running container(s)"
+    docker compose up --detach --no-deps --no-recreate --scale "web=$(( count * 2 ))" web
+    new=$(docker compose ps --quiet web | grep -vxF "$old" || true)
+    for container in $new; do
+        if ! wait_healthy "$container"; then
+            docker logs --tail 30 "$container" >&2 || true
+            # shellcheck disable=SC2086 # one argument per container id
+            docker rm --force $new > /dev/null
+            echo "web $APP_VERSION did not become healthy, so it never took over: the previous version still serves." >&2
+            return 1
+        fi
+    done
+    say "retiring the previous web container(s)"
+    # SIGTERM: Granian finishes the requests it has, while Caddy already sends new ones elsewhere.
+    # shellcheck disable=SC2086 # one argument per container id
+    docker stop --time 30 $old > /dev/null && docker rm $old > /dev/null
+}
+
+# Replace caddy and backup only when their image changed: restarting Caddy
+# drops connections for about a second. (Compose versions differ in what
+# else `up` would recreate, hence the explicit check.)
+replace_changed_services() {
+    local service running wanted
+    for service in caddy backup; do
+        running=$(docker inspect --format '{{.Image}}' "$(docker compose ps --quiet "$service")" 2> /dev/null || true)
+        wanted=$(docker image inspect --format '{{.Id}}' "$COMPOSE_PROJECT_NAME-$service:$APP_VERSION")
+        if [ "$running" != "$wanted" ]; then
+            docker compose up --detach --no-deps --wait "$service"
+        fi
+    done
+}
+
+# Keep the images of the current and the previous version, and nothing older;
+# remove dangling images and build cache older than a week. A small disk
+# fills up with old images faster than with anything else.
+prune_images() {
+    local keep service tag
+    keep=$(tail -n 2 "$VERSIONS_FILE")
+    for service in "${SERVICES_WITH_IMAGES[@]}"; do
+        docker image ls --format '{{.Tag}}' "$COMPOSE_PROJECT_NAME-$service" | while read -r tag; do
+            if ! grep -qxF "$tag" <<< "$keep" && [ "$tag" != "$APP_VERSION" ]; then
+                docker image rm "$COMPOSE_PROJECT_NAME-$service:$tag" > /dev/null || true
+            fi
+        done
+    done
+    docker image prune --force > /dev/null
+    docker builder prune --force --filter until=168h > /dev/null 2>&1 || true
+}
