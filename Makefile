@@ -29,7 +29,8 @@ export COMPOSE_ENV_FILES := $(ENV_FILE)
 endif
 # Production is compose.yaml alone; `make dev` layers compose.dev.yaml on it.
 DEV_FILES := compose.yaml:compose.dev.yaml
-SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/app_secret_key
+SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/app_secret_key \
+	$(SECRETS_DIR)/restic_password $(SECRETS_DIR)/offsite
 # Where the stack tests reach the Docker daemon (rootless Docker: set this).
 export DOCKER_SOCKET ?= /var/run/docker.sock
 SCRIPTS := infra/scripts
@@ -42,7 +43,7 @@ help:
 
 .PHONY: up ## Build and start the production site (demo content locally), then print its URL
 up: check-docker $(SECRETS) $(BACKUP_DIR)
-	docker compose up --build --detach --wait --remove-orphans && $(SCRIPTS)/url.sh
+	@$(SCRIPTS)/up.sh
 
 .PHONY: dev ## Start the site for development: code and templates reload on save, page cache off
 dev: export COMPOSE_FILE := $(DEV_FILES)
@@ -105,11 +106,19 @@ backup: check-docker
 restore: check-docker $(SECRETS)
 	@$(SCRIPTS)/restore.sh
 
+.PHONY: restore-offsite ## Fetch the newest off-site backup and restore it (asks first; FORCE=1 skips)
+restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR)
+	@$(SCRIPTS)/restore-offsite.sh
+
 ## Ship it
 
 .PHONY: redeploy ## Rebuild and replace web (and what else changed) without failing a request
 redeploy: check-docker $(SECRETS) $(BACKUP_DIR)
 	@$(SCRIPTS)/redeploy.sh
+
+.PHONY: rollback ## Go back to the previous version in seconds, without a build or a failed request
+rollback: check-docker $(SECRETS)
+	@$(SCRIPTS)/rollback.sh
 
 .PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
 deploy:
@@ -139,6 +148,10 @@ test: check-docker
 
 $(BACKUP_DIR):
 	@mkdir -p $(BACKUP_DIR)
+
+# Where an off-site tool's own files go (rclone.conf, keys), if it needs any.
+$(SECRETS_DIR)/offsite:
+	@mkdir -p -m 700 $@
 
 # Secrets are made once, never printed, readable by their owner only.
 $(SECRETS_DIR)/%:

@@ -1,6 +1,7 @@
 """Backups: the schedule and its healthcheck, rotation, and the restore drill."""
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from tests.stack.conftest import Stack, running_stack, stack_name
+from tests.stack.test_site import NEWEST
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +21,11 @@ def drill_stack() -> Iterator[Stack]:
         yield stack
 
 
-def sql(stack: Stack, query: str) -> str:
-    """Run one query with psql inside the db container and return the bare result."""
+def sql(stack: Stack, query: str, database: str = "podcast") -> str:
+    """Run SQL with psql inside the db container and return the bare result."""
     return stack.compose(
-        "exec", "-T", "db", "psql", "--username=podcast", "--dbname=podcast",
-        "--no-align", "--tuples-only", "--command", query,
+        "exec", "-T", "db", "psql", "--username=podcast", f"--dbname={database}",
+        "--no-align", "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
     ).strip()  # fmt: skip
 
 
@@ -64,7 +66,7 @@ def test_the_healthcheck_fails_when_the_newest_backup_is_too_old(drill_stack: St
     assert "old (limit" not in drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh")
 
 
-def test_rotation_keeps_dailies_and_weeklies_and_never_manual_backups(
+def test_rotation_keeps_dailies_weeklies_and_the_newest_of_each_other_kind(
     drill_stack: Stack,
 ) -> None:
     folder = drill_stack.artifacts / "rotation"
@@ -73,19 +75,37 @@ def test_rotation_keeps_dailies_and_weeklies_and_never_manual_backups(
     for day in days:
         for hour in ("01", "13"):  # two a day: only the newest of a day is kept
             (folder / f"podcast-{day:%Y%m%d}T{hour}0000Z.dump").write_bytes(b"x")
-    (folder / "podcast-20250101T000000Z-manual.dump").write_bytes(b"x")
+        for kind in ("manual", "before-deploy", "before-restore"):
+            (folder / f"podcast-{day:%Y%m%d}T120000Z-{kind}.dump").write_bytes(b"x")
+    # What a killed dump leaves: removed once a day old, never while it may be running.
+    (folder / ".podcast-20261101T000000Z.dump.partial").write_bytes(b"x")
+    (folder / ".podcast-20261127T000000Z.dump.partial").write_bytes(b"x")
+    drill_stack.run(
+        "touch", "-d", "2 days ago", str(folder / ".podcast-20261101T000000Z.dump.partial")
+    )
 
     # A folder of its own (not the service's /backups, which stays mounted).
-    drill_stack.compose(
+    rotate = (
         "run", "--rm", "--no-deps", "--volume", f"{folder}:/rotation",
-        "--env", "BACKUP_PATH=/rotation", "backup", "backup-rotate.sh",
+        "--env", "BACKUP_PATH=/rotation",
     )  # fmt: skip
+    drill_stack.compose(*rotate, "backup", "backup-rotate.sh")
 
     kept = sorted(path.name for path in folder.iterdir())
     newest_per_week = {day.isocalendar()[:2]: day for day in reversed(days)}
     weeklies = sorted(newest_per_week.values(), reverse=True)[:4]
     expected = {f"podcast-{day:%Y%m%d}T130000Z.dump" for day in days[:7] + weeklies}
-    assert kept == sorted(expected | {"podcast-20250101T000000Z-manual.dump"})
+    for kind in ("manual", "before-deploy", "before-restore"):
+        expected |= {f"podcast-{day:%Y%m%d}T120000Z-{kind}.dump" for day in days[:10]}
+    expected.add(".podcast-20261127T000000Z.dump.partial")
+    assert kept == sorted(expected)
+
+    # A 0 would delete every backup, the one just written too: refused.
+    refused = drill_stack.compose(
+        *rotate, "--env", "BACKUP_KEEP_DAILY=0", "backup", "backup-rotate.sh", check=False
+    )
+    assert "BACKUP_KEEP_DAILY=0 must be a whole number of at least 1" in refused
+    assert sorted(path.name for path in folder.iterdir()) == kept
 
 
 def test_restore_refuses_a_missing_or_corrupt_file_before_touching_anything(
@@ -112,16 +132,80 @@ def test_restore_refuses_a_missing_or_corrupt_file_before_touching_anything(
     assert web["State"] == "running"
 
 
+def test_a_restore_that_fails_midway_changes_nothing_and_the_site_serves(
+    drill_stack: Stack,
+) -> None:
+    # A complete, readable dump that cannot be restored here: a table policy for
+    # a role this server lacks (as a dump from another server may have).
+    for statement in ("CREATE ROLE drill_ghost", "CREATE DATABASE drill_ghost"):
+        sql(drill_stack, statement)
+    sql(
+        drill_stack,
+        "CREATE TABLE t (i int); CREATE POLICY p ON t TO drill_ghost USING (true)",
+        database="drill_ghost",
+    )
+    drill_stack.compose(
+        "exec", "-T", "backup", "sh", "-c", "PGPASSWORD=$(cat /run/secrets/db_password) "
+        "pg_dump --format=custom --dbname=drill_ghost --file=/backups/ghost.dump",
+    )  # fmt: skip
+    for statement in ("DROP DATABASE drill_ghost", "DROP ROLE drill_ghost"):
+        sql(drill_stack, statement)
+    episodes = "SELECT count(*) FROM episodes"
+    before = distinctive_data(drill_stack), sql(drill_stack, episodes)
+
+    failed = drill_stack.run(
+        "make", "restore", f"FILE={drill_stack.artifacts / 'backups' / 'ghost.dump'}", "FORCE=1",
+        check=False,
+    )  # fmt: skip
+
+    assert "The restore failed; starting web and backup again" in failed, failed
+    assert (
+        distinctive_data(drill_stack),
+        sql(drill_stack, "SELECT count(*) FROM episodes"),
+    ) == before
+    leftovers = "SELECT count(*) FROM pg_database WHERE datname LIKE 'podcast\\_%'"
+    assert sql(drill_stack, leftovers) == "0"
+    for service in ("web", "backup"):
+        (container,) = drill_stack.containers(service)
+        assert container["State"] == "running", service
+    with drill_stack.client() as client:
+        assert client.get("/ready").text == "ready\n"
+
+
+def test_a_wrong_restore_then_the_right_one_loses_nothing(drill_stack: Stack) -> None:
+    wrong = drill_stack.make("backup")  # before anyone signed up
+    wrong_file = re.search(r"Backup written: (\S+\.dump)", wrong)
+    with drill_stack.client() as client:
+        sign_up(client, early := f"drill-early-{uuid.uuid4().hex[:6]}@mailbox.org")
+    right = re.search(r"Backup written: (\S+\.dump)", drill_stack.make("backup"))
+    with drill_stack.client() as client:
+        # Written after the last backup: what a careless restore would lose.
+        sign_up(client, late := f"drill-late-{uuid.uuid4().hex[:6]}@mailbox.org")
+    assert wrong_file and right
+
+    first = drill_stack.make("restore", f"FILE={wrong_file[1]}", FORCE="1")  # oops
+    assert early not in distinctive_data(drill_stack)
+    drill_stack.make("restore", f"FILE={right[1]}", FORCE="1")
+    assert early in distinctive_data(drill_stack) and late not in distinctive_data(drill_stack)
+
+    # The first restore said how to undo it: that brings back every write.
+    undo = re.search(r"To undo it: make restore FILE=(\S+)", first)
+    assert undo, first
+    drill_stack.make("restore", f"FILE={undo[1]}", FORCE="1")
+    assert early in distinctive_data(drill_stack) and late in distinctive_data(drill_stack)
+
+
 def test_the_restore_drill(drill_stack: Stack) -> None:
     email = f"drill-{uuid.uuid4().hex[:8]}@mailbox.org"
     with drill_stack.client() as client:
         sign_up(client, email)
         for _ in range(3):
             assert (
-                client.get("/episodes/download/1/why-one-server-is-enough.mp3").status_code == 302
+                client.get(f"/episodes/download/{NEWEST.meta.number}/{NEWEST.slug}.mp3").status_code
+                == 302
             )
     created = distinctive_data(drill_stack)
-    assert created == f"{email}|3"
+    assert created.startswith(f"{email}|") or f",{email}|" in created
 
     # Data survives a restart of the whole stack.
     drill_stack.make("down")
@@ -138,15 +222,75 @@ def test_the_restore_drill(drill_stack: Stack) -> None:
     drill_stack.make("down")
     drill_stack.run("docker", "volume", "rm", f"{drill_stack.project}_db-data")
     drill_stack.make("up")
-    assert distinctive_data(drill_stack) == "|0"
+    assert email not in distinctive_data(drill_stack)
 
     restored = drill_stack.make("restore", f"FILE={backup_file}", FORCE="1")
 
     assert "web is up and ready" in restored
     assert distinctive_data(drill_stack) == created
-    # The database the restore replaced is kept, not dropped.
-    kept = "SELECT count(*) FROM pg_database WHERE datname = 'podcast_before_restore'"
-    assert sql(drill_stack, kept) == "1"
+    # The database it replaced was dumped first, and is not left behind.
+    assert re.search(r"To undo it: make restore FILE=\S+-before-restore\.dump", restored)
+    leftovers = "SELECT count(*) FROM pg_database WHERE datname LIKE 'podcast\\_%'"
+    assert sql(drill_stack, leftovers) == "0"
     with drill_stack.client() as client:
         assert client.get("/ready").text == "ready\n"
         assert client.get("/").status_code == 200
+
+
+@pytest.fixture
+def offsite_target(drill_stack: Stack) -> Iterator[str]:
+    """Run an off-site repository on the stack's outbound network; return its restic URL."""
+    name, image = f"{drill_stack.project}-offsite", f"{drill_stack.project}-offsite-target"
+    drill_stack.run("docker", "build", "--quiet", "--tag", image, "tests/stack/offsite")
+    drill_stack.run("docker", "rm", "--force", name, check=False)
+    drill_stack.run(
+        "docker", "run", "--detach", "--name", name, "--network", f"{drill_stack.project}_outbound",
+        "--network-alias", "offsite", image,
+    )  # fmt: skip
+    try:
+        yield "rest:http://offsite:8000/podcast"
+    finally:
+        drill_stack.run("docker", "rm", "--force", "--volumes", name, check=False)
+        drill_stack.run("docker", "image", "rm", image, check=False)
+
+
+def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
+    drill_stack: Stack, offsite_target: str
+) -> None:
+    # Turning it on is one setting; the first copy is made at once.
+    drill_stack.settings["BACKUP_OFFSITE_REPOSITORY"] = offsite_target
+    drill_stack.make("up")
+    health = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh")
+    assert "newest off-site copy" in health, health
+
+    with drill_stack.client() as client:
+        sign_up(client, email := f"drill-offsite-{uuid.uuid4().hex[:6]}@mailbox.org")
+    drill_stack.make("backup")
+
+    # A failed copy is loud: the command fails and the service turns unhealthy.
+    target = f"{drill_stack.project}-offsite"
+    drill_stack.run("docker", "stop", target)
+    failed = drill_stack.run("make", "backup", check=False)
+    assert "off-site copy" in failed and "FAILED" in failed, failed
+    unhealthy = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh", check=False)
+    assert "off-site copy FAILED" in unhealthy, unhealthy
+    drill_stack.run("docker", "start", target)
+    drill_stack.make("backup")
+    assert "off-site copy FAILED" not in drill_stack.compose(
+        "exec", "-T", "backup", "backup-healthcheck.sh"
+    )
+
+    # The server is lost: its database and every local backup. Only the
+    # off-site repository and the secrets (kept elsewhere) remain.
+    drill_stack.make("down")
+    drill_stack.run("docker", "volume", "rm", f"{drill_stack.project}_db-data")
+    backups = drill_stack.artifacts / "backups"
+    shutil.rmtree(backups)
+    backups.mkdir()
+    drill_stack.make("up")
+    assert email not in distinctive_data(drill_stack)
+
+    restored = drill_stack.make("restore-offsite", FORCE="1")
+
+    assert "web is up and ready" in restored, restored
+    assert email in distinctive_data(drill_stack)
