@@ -8,7 +8,7 @@ from quart import Quart, Response, request
 from quart_rate_limiter import RateLimiter
 from quart_schema import Info, QuartSchema
 
-from podcast_site import caching, csrf, database, errors, templating
+from podcast_site import caching, csrf, database, errors, inputs, templating
 from podcast_site.identity import read_identity
 from podcast_site.settings import Settings
 from podcast_site.static_files import hashed_names
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     templating.init_app(app, identity)
     database.init_app(app, settings)
     errors.init_app(app)
+    # Before CSRF, which parses the form: bad input is refused unread.
+    inputs.init_app(app)
     csrf.init_app(app)
     caching.init_app(app, settings.page_cache_entries, settings.content_revision_ttl_seconds)
     # Counted per worker, in memory: exact with the default single worker.

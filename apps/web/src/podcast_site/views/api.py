@@ -147,7 +147,7 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
     )
 
 
-@blueprint.get("/episodes/<int:number>")
+@blueprint.get("/episodes/<episode_number:number>")
 @content_page()
 @validate_response(EpisodeDetail)
 async def get_episode(number: int) -> EpisodeDetail:

@@ -26,8 +26,8 @@ async def index() -> ResponseReturnValue:
     return await render_template("episodes.html", episodes=episodes)
 
 
-@blueprint.get("/show/<int:number>")
-@blueprint.get("/show/<int:number>/<slug>")
+@blueprint.get("/show/<episode_number:number>")
+@blueprint.get("/show/<episode_number:number>/<slug:slug>")
 @content_page()
 async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show one episode; any other slug for its number redirects to the canonical URL."""
@@ -39,8 +39,8 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     return await render_template("episode.html", episode=episode)
 
 
-@blueprint.get("/transcript/<int:number>")
-@blueprint.get("/transcript/<int:number>/<slug>")
+@blueprint.get("/transcript/<episode_number:number>")
+@blueprint.get("/transcript/<episode_number:number>/<slug:slug>")
 @content_page()
 async def transcript(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show an episode's transcript, speaker by speaker."""
@@ -58,7 +58,7 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
     return await render_template("transcript.html", episode=episode, paragraphs=paragraphs)
 
 
-@blueprint.get("/download/<int:number>/<slug>.mp3")
+@blueprint.get("/download/<episode_number:number>/<slug:slug>.mp3")
 async def download(number: int, slug: str) -> ResponseReturnValue:
     """Count a download, then send the player to the audio on the CDN.
 

@@ -110,7 +110,7 @@ async def thanks() -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/confirm/<token>")
+@blueprint.get("/confirm/<token:token>")
 async def confirm_form(token: str) -> ResponseReturnValue:
     """Ask for a click before confirming: mail scanners open links, people press buttons."""
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
@@ -123,7 +123,7 @@ async def confirm_form(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/confirm/<token>")
+@blueprint.post("/confirm/<token:token>")
 async def confirm(token: str) -> ResponseReturnValue:
     """Confirm the subscriber a signed link was made for."""
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
@@ -138,7 +138,7 @@ async def confirm(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/unsubscribe/<token>")
+@blueprint.get("/unsubscribe/<token:token>")
 async def unsubscribe_form(token: str) -> ResponseReturnValue:
     """Ask for a click before unsubscribing, for the same reason as confirming."""
     subscriber = await subscriber_from_token("unsubscribe", token)
@@ -151,7 +151,7 @@ async def unsubscribe_form(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/unsubscribe/<token>")
+@blueprint.post("/unsubscribe/<token:token>")
 async def unsubscribe(token: str) -> ResponseReturnValue:
     """Unsubscribe; the row stays (unsubscribed), so nothing is lost or re-added unasked."""
     subscriber = await subscriber_from_token("unsubscribe", token)
