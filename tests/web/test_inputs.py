@@ -17,7 +17,7 @@ from werkzeug.routing import PathConverter, Rule
 from podcast_site.app import create_app
 from podcast_site.database import Database
 from podcast_site.inputs import EpisodeNumberConverter, SlugConverter, TokenConverter
-from podcast_site.settings import Settings
+from podcast_site.settings import RateLimit, Settings
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import csrf_token
 
@@ -69,10 +69,12 @@ def url_for_rule(rule: Rule, **overrides: str) -> str:
 async def hostile_app(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
 ) -> AsyncIterator[Quart]:
-    """The app, with real rows for the valid examples to find."""
+    """The app with rows for the valid examples, and limits that never stop a request."""
     guest = await add_guest(session, "ada-example")
     await add_episode(session, 1, slug="episode-1", guests=[guest], transcript="[00:00:01] A: b")
-    app = create_app(settings)
+    unlimited = RateLimit(requests=10**9, seconds=60)
+    names = ("rate_limit_search", "rate_limit_api", "rate_limit_signup")
+    app = create_app(settings.model_copy(update=dict.fromkeys(names, unlimited)))
     async with app.test_app():
         database: Database = app.extensions["database"]
         database.sessionmaker = sessionmaker

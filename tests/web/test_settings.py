@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from podcast_site.settings import Settings
+from podcast_site.settings import RateLimit, Settings
 
 
 def write_secret(tmp_path: Path, name: str, value: str) -> str:
@@ -73,3 +73,11 @@ def test_development_without_a_key_gets_a_throwaway_one() -> None:
     settings = Settings(secret_key=None)
     first, second = settings.signing_key(), settings.signing_key()
     assert len(first) >= 32 and first != second
+
+
+def test_rate_limits_are_read_as_requests_per_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT_SEARCH", "600/60")
+    assert Settings().rate_limits["search"] == RateLimit(requests=600, seconds=60)
+    monkeypatch.setenv("RATE_LIMIT_API", "120 per minute")
+    with pytest.raises(ValidationError, match="rate_limit_api"):
+        Settings()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -168,6 +169,23 @@ class EpisodeDownload(Base):
     )
     day: Mapped[date] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class RateLimitWindow(Base):
+    """How many requests one client sent in its current window of one rate limit.
+
+    The client is a keyed hash of its address (visitors.py), never the address.
+    A window starts with the client's first request and ends `seconds` later;
+    rows whose window ended are deleted by housekeeping.py.
+    """
+
+    __tablename__ = "rate_limit_windows"
+
+    limit_name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    client_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    hits: Mapped[int]
+    # Indexed for the deletion of ended windows.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Subscriber(Base):

@@ -6,11 +6,11 @@ each (`selectinload`), never one per row.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, selectinload, undefer
@@ -20,9 +20,11 @@ from podcast_site.models import (
     Episode,
     EpisodeDownload,
     Guest,
+    RateLimitWindow,
     Sponsor,
     Subscriber,
 )
+from podcast_site.settings import RateLimit
 
 # ts_headline wraps matches in these; they cannot occur in the text, so the
 # snippet can be HTML-escaped first and the markers turned into <mark> after.
@@ -192,6 +194,50 @@ async def record_download(session: AsyncSession, episode_id: int, day: date) -> 
             set_={"count": EpisodeDownload.count + 1},
         )
     )
+
+
+async def count_request(
+    session: AsyncSession, client_key: bytes, limits: Mapping[str, RateLimit]
+) -> dict[str, tuple[int, datetime]]:
+    """Count one request against each limit; return each window's hits so far and its end.
+
+    One statement for all the limits, atomic however many workers and
+    containers count at once: a client's first request (or the first after
+    its window ended) starts a window with one hit, later ones add a hit.
+    Rows are written in name order, so two requests that lock the same rows
+    lock them in the same order and cannot deadlock.
+    """
+    now = func.now()
+    statement = insert(RateLimitWindow).values(
+        [
+            {
+                "limit_name": name,
+                "client_key": client_key,
+                "hits": 1,
+                "ends_at": now + timedelta(seconds=limits[name].seconds),
+            }
+            for name in sorted(limits)
+        ]
+    )
+    # In SET, the table's columns are the stored row's values, before the update.
+    ongoing = RateLimitWindow.ends_at > now
+    rows = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RateLimitWindow.limit_name, RateLimitWindow.client_key],
+            set_={
+                "hits": case((ongoing, RateLimitWindow.hits + 1), else_=1),
+                "ends_at": case(
+                    (ongoing, RateLimitWindow.ends_at), else_=statement.excluded.ends_at
+                ),
+            },
+        ).returning(RateLimitWindow.limit_name, RateLimitWindow.hits, RateLimitWindow.ends_at)
+    )
+    return {name: (hits, ends_at) for name, hits, ends_at in rows.all()}
+
+
+async def delete_ended_rate_limit_windows(session: AsyncSession) -> None:
+    """Delete the windows that ended: an index range scan, however large the table."""
+    await session.execute(delete(RateLimitWindow).where(RateLimitWindow.ends_at <= func.now()))
 
 
 async def add_subscriber(session: AsyncSession, email: str) -> int:

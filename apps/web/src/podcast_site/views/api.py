@@ -12,6 +12,7 @@ from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.models import Episode
+from podcast_site.rate_limits import limited
 from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -120,6 +121,7 @@ def summarise(episode: Episode) -> dict[str, object]:
 
 # The cache decorator goes outermost: it stores the finished JSON response.
 @blueprint.get("/episodes")
+@limited("api")
 @content_page(uses_query=True)
 @validate_querystring(EpisodeListQuery)
 @validate_response(EpisodePage)
@@ -148,6 +150,7 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
 
 
 @blueprint.get("/episodes/<episode_number:number>")
+@limited("api")
 @content_page()
 @validate_response(EpisodeDetail)
 async def get_episode(number: int) -> EpisodeDetail:
@@ -172,6 +175,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 
 @blueprint.get("/search")
+@limited("api", "search")
 @content_page(store=False, uses_query=True)
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)

@@ -16,21 +16,18 @@ from quart import (
     url_for,
 )
 from quart.typing import ResponseReturnValue
-from quart_rate_limiter import rate_limit
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.models import Subscriber
+from podcast_site.rate_limits import limited
 from podcast_site.settings import Settings
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)
 
 CONFIRM_LINK_MAX_AGE = timedelta(days=7)
-# A person signs up once or twice; a script signs up thousands of addresses.
-SIGNUPS_PER_ADDRESS = 5
-SIGNUP_PERIOD = timedelta(minutes=10)
 
 
 def serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -79,7 +76,7 @@ async def form() -> ResponseReturnValue:
 
 
 @blueprint.post("")
-@rate_limit(SIGNUPS_PER_ADDRESS, SIGNUP_PERIOD)
+@limited("signup")
 async def subscribe() -> ResponseReturnValue:
     """Sign an address up (again is fine), then show what happens next."""
     typed = ((await request.form).get("email") or "").strip()

@@ -7,6 +7,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.rate_limits import limited
 
 blueprint = Blueprint("search", __name__)
 
@@ -29,6 +30,7 @@ def highlight(snippet: str) -> Markup:
 
 
 @blueprint.get("/search")
+@limited("search")
 @content_page(store=False, uses_query=True)
 async def search() -> ResponseReturnValue:
     """Show the search form and, for a query, the ranked results."""
