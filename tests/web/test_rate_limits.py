@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from podcast_site.app import create_app
+from podcast_site.housekeeping import keep_house
 from podcast_site.models import RateLimitWindow
 from podcast_site.rate_limits import LIMITS_ATTRIBUTE
 from podcast_site.settings import Settings
@@ -138,6 +139,20 @@ async def test_no_address_is_stored(client: Client, session: AsyncSession) -> No
     for window in windows:
         assert len(window.client_key) == 32  # HMAC-SHA256, keyed with the secret key
         assert VISITOR.encode() not in window.client_key
+
+
+async def test_housekeeping_deletes_only_ended_windows(
+    client: Client, session: AsyncSession
+) -> None:
+    for visitor in (VISITOR, OTHER_VISITOR):
+        await client.get("/search?q=x", scope_base=as_visitor(visitor))
+    ended, ongoing = await session.scalars(select(RateLimitWindow))
+    ended.ends_at = datetime.now(UTC) - timedelta(seconds=1)
+    await session.flush()
+
+    await keep_house(session)
+
+    assert list(await session.scalars(select(RateLimitWindow))) == [ongoing]
 
 
 @pytest.fixture

@@ -7,7 +7,16 @@ from typing import Any
 from quart import Quart, Response, request
 from quart_schema import Info, QuartSchema
 
-from podcast_site import caching, csrf, database, errors, inputs, rate_limits, templating
+from podcast_site import (
+    caching,
+    csrf,
+    database,
+    errors,
+    housekeeping,
+    inputs,
+    rate_limits,
+    templating,
+)
 from podcast_site.identity import read_identity
 from podcast_site.settings import Settings
 from podcast_site.static_files import hashed_names
@@ -35,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     templating.init_app(app, identity)
     database.init_app(app, settings)
+    housekeeping.init_app(app)
     errors.init_app(app)
     # Before CSRF, which parses the form: bad input is refused unread, and
     # the limits count forged posts too.
