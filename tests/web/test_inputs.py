@@ -178,7 +178,7 @@ async def test_values_no_row_can_have_match_no_route(client: Client, path: str) 
         ("q=%07", "contains control characters"),
         ("q=%FF%FE", "is not valid UTF-8"),
         ("q=%F0%28%8C%BC", "is not valid UTF-8"),
-        ("q=" + "x" * 2048, "is longer than 2048 bytes"),
+        ("q=" + "x" * 4096, "is longer than 4096 bytes"),
     ],
 )
 async def test_unreadable_query_strings_are_a_400_with_the_reason(

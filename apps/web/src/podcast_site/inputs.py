@@ -22,12 +22,16 @@ MAX_SLUG_LENGTH = 200
 # No path of this site has a longer segment: it is the longest file name
 # Linux allows, so the static files handler never asks the file system about one.
 MAX_PATH_SEGMENT_BYTES = 255
-# Links and forms of this site need a few hundred bytes; trackers' parameters
-# (utm_*, fbclid) fit easily.
-MAX_QUERY_STRING_BYTES = 2048
+# The longest query a page sends is a search of 200 characters: 2,400 bytes
+# if each is four bytes of UTF-8, percent-encoded. Trackers' parameters
+# (utm_*, fbclid) fit beside it.
+MAX_QUERY_STRING_BYTES = 4096
 # C0 controls and DEL, but not tab, newline and carriage return, which a
 # textarea may send. No keyboard types the others; Postgres refuses NUL.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTER_RANGES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CHARACTER_RANGES}]")
+# The same rule for a validation model, so the API's description states it.
+WITHOUT_CONTROL_CHARACTERS = f"^[^{CONTROL_CHARACTER_RANGES}]*$"
 
 
 class EpisodeNumberConverter(IntegerConverter):
