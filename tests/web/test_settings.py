@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from podcast_site.settings import Settings
+from podcast_site.settings import RateLimit, Settings
 
 
 def write_secret(tmp_path: Path, name: str, value: str) -> str:
@@ -97,3 +97,11 @@ def test_app_env_follows_the_site_address_unless_set(site_address: str, app_env:
 def test_a_public_domain_refuses_to_run_as_development() -> None:
     with pytest.raises(ValidationError, match="public site runs as production"):
         Settings(site_address="podcast.example.com", app_env="development")
+
+
+def test_rate_limits_are_read_as_requests_per_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT_SEARCH", "600/60")
+    assert Settings().rate_limits["search"] == RateLimit(requests=600, seconds=60)
+    monkeypatch.setenv("RATE_LIMIT_API", "120 per minute")
+    with pytest.raises(ValidationError, match="rate_limit_api"):
+        Settings()

@@ -93,3 +93,27 @@ async def test_the_openapi_document_describes_the_api_only(client: Client) -> No
     }
     parameters = document["paths"]["/api/episodes"]["get"]["parameters"]
     assert {parameter["name"] for parameter in parameters} == {"page", "per_page"}
+
+
+async def test_the_openapi_document_states_every_status_and_required_parameter(
+    client: Client,
+) -> None:
+    document = await (await client.get("/openapi.json")).get_json()
+    operations = {path: item["get"] for path, item in document["paths"].items()}
+    assert {path: sorted(op["responses"]) for path, op in operations.items()} == {
+        "/api/episodes": ["200", "400", "429"],
+        "/api/episodes/{number}": ["200", "400", "404", "429"],
+        "/api/search": ["200", "400", "429"],
+    }
+    q = next(p for p in operations["/api/search"]["parameters"] if p["name"] == "q")
+    assert q["required"] is True
+    (number,) = operations["/api/episodes/{number}"]["parameters"]
+    assert number["schema"] | {"minimum": 1, "maximum": 2**31 - 1} == number["schema"]
+    too_many = operations["/api/search"]["responses"]["429"]
+    assert too_many["headers"]["retry-after"]["required"] is True
+
+    # The documented error is what errors.py sends.
+    schema = operations["/api/episodes/{number}"]["responses"]["404"]["content"]
+    error_schema = schema["application/json"]["schema"]
+    body = await (await client.get("/api/episodes/999")).get_json()
+    assert set(error_schema["required"]) <= set(body) <= set(error_schema["properties"])

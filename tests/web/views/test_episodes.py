@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from quart import Quart
@@ -10,7 +10,9 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.models import Episode, EpisodeDownload
+from podcast_site.housekeeping import keep_house
+from podcast_site.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
+from podcast_site.queries import add_download_salt, record_download
 from tests.web.factories import add_episode, add_guest, add_sponsor
 from tests.web.helpers import page_text
 
@@ -157,6 +159,48 @@ async def test_downloading_an_unknown_episode_is_a_404(client: Client) -> None:
     assert response.status_code == 404
 
 
+async def test_a_listener_counts_once_a_day_whatever_they_request(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5)
+    path = "/episodes/download/5/episode-5.mp3"
+    listener = {"scope_base": {"client": ("192.0.2.1", 1)}, "headers": {"User-Agent": "Pod/1"}}
+
+    for _ in range(3):  # players fetch an episode in several requests
+        assert (await client.get(path, **listener)).status_code == 302
+    assert await downloads_today(session, episode.id) == 1
+
+    await client.get(path, scope_base={"client": ("192.0.2.1", 1)}, headers={"User-Agent": "Pod/2"})
+    await client.get(path, scope_base={"client": ("192.0.2.2", 1)}, headers={"User-Agent": "Pod/1"})
+    assert await downloads_today(session, episode.id) == 3
+
+
+async def test_only_salted_hashes_are_stored_and_past_days_are_deleted(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5)
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    await add_download_salt(session, yesterday, b"yesterday's salt")
+    assert await record_download(session, episode.id, yesterday, b"a listener") is True
+
+    await client.get("/episodes/download/5/episode-5.mp3", headers={"User-Agent": "Pod/1"})
+    (key,) = await session.scalars(
+        select(DownloadListener.listener_key).where(DownloadListener.day == today)
+    )
+    assert len(key) == 32 and b"Pod/1" not in key and b"127.0.0.1" not in key
+
+    await keep_house(session)
+
+    assert list(await session.scalars(select(DownloadSalt.day))) == [today]
+    assert list(await session.scalars(select(DownloadListener.day).distinct())) == [today]
+    # The counts are what stays, for every day.
+    assert (
+        await session.scalar(select(EpisodeDownload.count).where(EpisodeDownload.day == yesterday))
+        == 1
+    )
+
+
 @pytest.fixture
 async def committed_episode(committed_session: AsyncSession) -> AsyncIterator[Episode]:
     """An episode committed for real, removed (with its downloads) afterwards."""
@@ -167,17 +211,21 @@ async def committed_episode(committed_session: AsyncSession) -> AsyncIterator[Ep
     await committed_session.commit()
 
 
-async def test_a_burst_of_concurrent_downloads_loses_no_count(
+async def test_concurrent_downloads_count_each_listener_exactly_once(
     committing_app: Quart, committed_session: AsyncSession, committed_episode: Episode
 ) -> None:
     client = committing_app.test_client()
+    path = "/episodes/download/9001/burst.mp3"
+    listeners = [{"client": (f"192.0.2.{n}", 1)} for n in range(1, 51)]
 
-    responses = await asyncio.gather(
-        *(client.get("/episodes/download/9001/burst.mp3") for _ in range(50))
-    )
-
-    assert [response.status_code for response in responses] == [302] * 50
     total = select(func.sum(EpisodeDownload.count)).where(
         EpisodeDownload.episode_id == committed_episode.id
     )
+
+    different = await asyncio.gather(*(client.get(path, scope_base=s) for s in listeners))
     assert await committed_session.scalar(total) == 50
+    one = {"client": ("192.0.2.200", 1)}
+    same = await asyncio.gather(*(client.get(path, scope_base=one) for _ in range(50)))
+    assert await committed_session.scalar(total) == 51
+
+    assert [response.status_code for response in different + same] == [302] * 100

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.models import Subscriber
-from podcast_site.views.newsletter import SIGNUPS_PER_ADDRESS, make_link
+from podcast_site.settings import Settings
+from podcast_site.views.newsletter import make_link
 from tests.web.helpers import csrf_token
 
 
@@ -71,9 +72,11 @@ async def test_a_post_without_the_visitors_token_is_refused(
     assert await subscribers(session) == []
 
 
-async def test_too_many_signups_from_one_address_get_a_429_page(client: Client) -> None:
+async def test_too_many_signups_from_one_address_get_a_429_page(
+    client: Client, settings: Settings
+) -> None:
     token = await csrf_token(client)
-    for attempt in range(SIGNUPS_PER_ADDRESS):
+    for attempt in range(settings.rate_limit_signup.requests):
         assert (await sign_up(client, f"reader{attempt}@mailbox.org", token))[0] == 303
     response = await client.post(
         "/newsletter", form={"email": "one-more@mailbox.org", "csrf_token": token}

@@ -69,11 +69,8 @@ async def test_an_empty_query_shows_just_the_form(client: Client) -> None:
         "backups & | ! caching",
         "'; DROP TABLE episodes; --",
         "1 OR 1=1",
-        "%00",
-        "back%00ups",
         "ünïcödé 日本語 🎙️ backups",
         "<script>alert(1)</script>",
-        "%F0%28%8C%BC",  # not valid UTF-8
         "a:*",
     ],
 )
@@ -90,5 +87,6 @@ async def test_a_huge_query_is_a_400_with_a_message(client: Client) -> None:
     assert "Please shorten your search to 200 characters or fewer." in page
 
 
-def test_queries_are_cleaned_of_control_characters() -> None:
-    assert clean_query("  back\x00ups\t\n caching\x7f ") == "back ups caching"
+def test_queries_are_squeezed_to_single_spaces() -> None:
+    # NUL and the other control characters never get here: see tests/web/test_inputs.py.
+    assert clean_query("  back ups\t\n caching\r\n ") == "back ups caching"

@@ -5,10 +5,18 @@ from pathlib import Path
 from typing import Any
 
 from quart import Quart, Response, request
-from quart_rate_limiter import RateLimiter
 from quart_schema import Info, QuartSchema
 
-from podcast_site import caching, csrf, database, errors, templating
+from podcast_site import (
+    caching,
+    csrf,
+    database,
+    errors,
+    housekeeping,
+    inputs,
+    rate_limits,
+    templating,
+)
 from podcast_site.identity import read_identity
 from podcast_site.settings import Settings
 from podcast_site.static_files import hashed_names
@@ -36,11 +44,14 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     templating.init_app(app, identity)
     database.init_app(app, settings)
+    housekeeping.init_app(app)
     errors.init_app(app)
+    # Before CSRF, which parses the form: bad input is refused unread, and
+    # the limits count forged posts too.
+    inputs.init_app(app)
+    rate_limits.init_app(app)
     csrf.init_app(app)
     caching.init_app(app, settings.page_cache_entries, settings.content_revision_ttl_seconds)
-    # Counted per worker, in memory: exact with the default single worker.
-    RateLimiter(app, key_function=client_address)
     # Only the machine-readable description: the interactive docs pages load
     # their scripts from public CDNs, which the site's CSP rightly refuses.
     QuartSchema(
@@ -57,11 +68,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     for module in (health, pages, episodes, search, feeds, newsletter, api):
         app.register_blueprint(module.blueprint)
     return app
-
-
-async def client_address() -> str:
-    """Return the visitor's address (Caddy's X-Forwarded-For, trusted in asgi.py)."""
-    return request.remote_addr or "unknown"
 
 
 def add_static_cache_busting(app: Quart) -> None:

@@ -16,7 +16,10 @@ from sqlalchemy.orm import selectinload, undefer
 from podcast_site.markdown import render_markdown
 from podcast_site.models import Base, Episode, Guest, Sponsor
 
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Lower-case words of letters and digits joined by single hyphens; the URL
+# converter for slugs (inputs.py) accepts exactly these.
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG = rf"^{SLUG_PATTERN}$"
 
 
 class ContentError(Exception):

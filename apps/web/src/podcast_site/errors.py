@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 # 57 operator intervention (shutting down, starting up, statement timeout),
 # 58 system error.
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+# Enough of a path to recognise it in the log; a hostile one may be 10 KB.
+LOGGED_PATH_LENGTH = 200
 
 
 def is_database_unavailable(error: BaseException) -> bool:
@@ -58,8 +60,20 @@ async def render_error(
     return Response(page, status=status)
 
 
+async def log_client_error(response: Response) -> Response:
+    """Log a 4xx answer as one line: a bad link or a probe is not a bug, so no traceback.
+
+    The path is escaped, so a CR/LF in it cannot forge a line of the log.
+    """
+    if 400 <= response.status_code < 500:
+        path = request.path[:LOGGED_PATH_LENGTH].encode("unicode_escape").decode("ascii")
+        log.info("%s %s %d", request.method, path, response.status_code)
+    return response
+
+
 def init_app(app: Quart) -> None:
     """Register the handlers for HTTP errors, bad API input, an unavailable database and crashes."""
+    app.after_request(log_client_error)
 
     @app.errorhandler(RequestSchemaValidationError)
     async def invalid_request(error: RequestSchemaValidationError) -> Response:

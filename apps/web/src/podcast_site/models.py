@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -159,7 +160,7 @@ class Episode(Base):
 
 
 class EpisodeDownload(Base):
-    """How often an episode's audio was requested on one day; nothing about who."""
+    """How many listeners downloaded an episode on one day; nothing about who."""
 
     __tablename__ = "episode_downloads"
 
@@ -168,6 +169,50 @@ class EpisodeDownload(Base):
     )
     day: Mapped[date] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class DownloadSalt(Base):
+    """The random salt of one UTC day's listener keys.
+
+    Deleted after its day (housekeeping.py), with the day's listener keys: from
+    then on nobody, not even with the database and the secret key, can tell
+    whether a given address and user agent downloaded anything that day.
+    """
+
+    __tablename__ = "download_salts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DownloadListener(Base):
+    """A listener who downloaded an episode today: a salted hash, so each counts once a day."""
+
+    __tablename__ = "download_listeners"
+
+    # Day first: the deletion of past days reads the primary key's prefix.
+    day: Mapped[date] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    listener_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+
+
+class RateLimitWindow(Base):
+    """How many requests one client sent in its current window of one rate limit.
+
+    The client is a keyed hash of its address (visitors.py), never the address.
+    A window starts with the client's first request and ends `seconds` later;
+    rows whose window ended are deleted by housekeeping.py.
+    """
+
+    __tablename__ = "rate_limit_windows"
+
+    limit_name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    client_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    hits: Mapped[int]
+    # Indexed for the deletion of ended windows.
+    ends_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Subscriber(Base):

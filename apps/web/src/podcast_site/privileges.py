@@ -20,6 +20,10 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "episode_sponsors": ("SELECT",),
     "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
     "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
+    # Short-lived rows web creates, counts in and clears away itself.
+    "rate_limit_windows": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    "download_salts": ("SELECT", "INSERT", "DELETE"),
+    "download_listeners": ("SELECT", "INSERT", "DELETE"),
 }
 
 

@@ -6,23 +6,27 @@ each (`selectinload`), never one per row.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import LargeBinary, case, delete, exists, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, selectinload, undefer
 
 from podcast_site.models import (
     ContentRevision,
+    DownloadListener,
+    DownloadSalt,
     Episode,
     EpisodeDownload,
     Guest,
+    RateLimitWindow,
     Sponsor,
     Subscriber,
 )
+from podcast_site.settings import RateLimit
 
 # ts_headline wraps matches in these; they cannot occur in the text, so the
 # snippet can be HTML-escaped first and the markers turned into <mark> after.
@@ -183,15 +187,101 @@ async def get_download_target(session: AsyncSession, number: int) -> tuple[int, 
     return (row.id, row.audio_url) if row else None
 
 
-async def record_download(session: AsyncSession, episode_id: int, day: date) -> None:
-    """Count one download: a single atomic upsert, so concurrent requests never lose one."""
-    statement = insert(EpisodeDownload).values(episode_id=episode_id, day=day, count=1)
-    await session.execute(
-        statement.on_conflict_do_update(
+async def add_download_salt(session: AsyncSession, day: date, salt: bytes) -> None:
+    """Store a day's salt, unless another worker stored one first (theirs is kept)."""
+    await session.execute(insert(DownloadSalt).values(day=day, salt=salt).on_conflict_do_nothing())
+
+
+async def record_download(
+    session: AsyncSession, episode_id: int, day: date, listener: bytes
+) -> bool | None:
+    """Count a download once per listener, episode and day; None when the day has no salt yet.
+
+    One statement: the listener key is sha256(the day's salt || `listener`),
+    made in Postgres, so the salt never leaves it. A new key is inserted and
+    the day's count goes up by one; a key seen before inserts nothing, so
+    counts nothing. Concurrent requests of one listener wait on the key's
+    unique index, so exactly one of them counts.
+    """
+    salt = select(DownloadSalt.salt).where(DownloadSalt.day == day).cte("salt")
+    key = func.sha256(salt.c.salt.op("||")(literal(listener, LargeBinary)))
+    new_listener = (
+        insert(DownloadListener)
+        .from_select(
+            [DownloadListener.day, DownloadListener.episode_id, DownloadListener.listener_key],
+            select(literal(day), literal(episode_id), key),
+        )
+        .on_conflict_do_nothing()
+        .returning(DownloadListener.episode_id)
+        .cte("new_listener")
+    )
+    counted = (
+        insert(EpisodeDownload)
+        .from_select(
+            [EpisodeDownload.episode_id, EpisodeDownload.day, EpisodeDownload.count],
+            select(new_listener.c.episode_id, literal(day), literal(1)),
+        )
+        .on_conflict_do_update(
             index_elements=[EpisodeDownload.episode_id, EpisodeDownload.day],
             set_={"count": EpisodeDownload.count + 1},
         )
+        .returning(EpisodeDownload.count)
+        .cte("counted")
     )
+    has_salt, was_counted = (
+        await session.execute(select(exists(select(salt.c.salt)), exists(select(counted.c.count))))
+    ).one()
+    return was_counted if has_salt else None
+
+
+async def delete_past_download_days(session: AsyncSession, today: date) -> None:
+    """Delete the salts and listener keys of days before `today`; the counts stay."""
+    await session.execute(delete(DownloadListener).where(DownloadListener.day < today))
+    await session.execute(delete(DownloadSalt).where(DownloadSalt.day < today))
+
+
+async def count_request(
+    session: AsyncSession, client_key: bytes, limits: Mapping[str, RateLimit]
+) -> dict[str, tuple[int, datetime]]:
+    """Count one request against each limit; return each window's hits so far and its end.
+
+    One statement for all the limits, atomic however many workers and
+    containers count at once: a client's first request (or the first after
+    its window ended) starts a window with one hit, later ones add a hit.
+    Rows are written in name order, so two requests that lock the same rows
+    lock them in the same order and cannot deadlock.
+    """
+    now = func.now()
+    statement = insert(RateLimitWindow).values(
+        [
+            {
+                "limit_name": name,
+                "client_key": client_key,
+                "hits": 1,
+                "ends_at": now + timedelta(seconds=limits[name].seconds),
+            }
+            for name in sorted(limits)
+        ]
+    )
+    # In SET, the table's columns are the stored row's values, before the update.
+    ongoing = RateLimitWindow.ends_at > now
+    rows = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[RateLimitWindow.limit_name, RateLimitWindow.client_key],
+            set_={
+                "hits": case((ongoing, RateLimitWindow.hits + 1), else_=1),
+                "ends_at": case(
+                    (ongoing, RateLimitWindow.ends_at), else_=statement.excluded.ends_at
+                ),
+            },
+        ).returning(RateLimitWindow.limit_name, RateLimitWindow.hits, RateLimitWindow.ends_at)
+    )
+    return {name: (hits, ends_at) for name, hits, ends_at in rows.all()}
+
+
+async def delete_ended_rate_limit_windows(session: AsyncSession) -> None:
+    """Delete the windows that ended: an index range scan, however large the table."""
+    await session.execute(delete(RateLimitWindow).where(RateLimitWindow.ends_at <= func.now()))
 
 
 async def add_subscriber(session: AsyncSession, email: str) -> int:

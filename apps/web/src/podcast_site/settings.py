@@ -4,14 +4,15 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -51,6 +52,27 @@ class FileSecretsSource(EnvSettingsSource):
             return Path(path).read_text().strip(), field_name, False
         except OSError as error:
             raise ValueError(f"{variable}={path} cannot be read: {error.strerror}") from error
+
+
+class RateLimit(BaseModel):
+    """At most `requests` from one client address in `seconds`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: int = Field(ge=1)
+    seconds: int = Field(ge=1)
+
+
+def parse_rate_limit(value: Any) -> Any:
+    """Read a limit as the environment writes it: `30/60` is 30 requests per 60 seconds."""
+    if isinstance(value, str):
+        requests, _, seconds = value.partition("/")
+        return {"requests": requests.strip(), "seconds": seconds.strip()}
+    return value
+
+
+# NoDecode: the value is `30/60`, not the JSON pydantic-settings would expect.
+RateLimitSetting = Annotated[RateLimit, NoDecode, BeforeValidator(parse_rate_limit)]
 
 
 class Settings(BaseSettings):
@@ -110,6 +132,15 @@ class Settings(BaseSettings):
     # container publishes no port, so only containers of this stack can reach it.
     forwarded_allow_ips: str = "127.0.0.1"
 
+    # Per client address, counted in Postgres so that every worker and web
+    # container shares one count (rate_limits.py); RATE_LIMIT_SEARCH=30/60.
+    # A search is the costliest page (never cached): the HTML search and the
+    # API's share this budget, and an API search counts against both.
+    rate_limit_search: RateLimitSetting = RateLimit(requests=30, seconds=60)
+    rate_limit_api: RateLimitSetting = RateLimit(requests=120, seconds=60)
+    # A person signs up once or twice; a script signs up thousands of addresses.
+    rate_limit_signup: RateLimitSetting = RateLimit(requests=5, seconds=600)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -159,6 +190,15 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
+
+    @property
+    def rate_limits(self) -> dict[str, RateLimit]:
+        """Return the limits by the names views use (`@rate_limits.limited("search")`)."""
+        return {
+            "search": self.rate_limit_search,
+            "api": self.rate_limit_api,
+            "signup": self.rate_limit_signup,
+        }
 
     @property
     def seeds_demo_content(self) -> bool:

@@ -1,17 +1,30 @@
 """The JSON API: episodes and search, described by /openapi.json."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 from quart import Blueprint, abort, url_for
-from quart_schema import OpenAPIProvider, validate_querystring, validate_response
-from werkzeug.routing import Rule
+from quart_schema import (
+    OpenAPIProvider,
+    document_response,
+    validate_querystring,
+    validate_response,
+)
+from quart_schema.typing import Model
+from werkzeug.routing import BaseConverter, Rule
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.inputs import (
+    MAX_EPISODE_NUMBER,
+    WITHOUT_CONTROL_CHARACTERS,
+    EpisodeNumberConverter,
+)
 from podcast_site.models import Episode
+from podcast_site.rate_limits import limited
 from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -20,11 +33,75 @@ MAX_PAGE_SIZE = 100
 
 
 class ApiOnlyOpenAPIProvider(OpenAPIProvider):
-    """Describe only the JSON API in /openapi.json, not the HTML pages."""
+    """Describe only the JSON API in /openapi.json, and describe it exactly.
+
+    quart-schema (0.25) leaves three things out or wrong, which clients and
+    schemathesis read: which query parameters are required, the bounds of an
+    episode number, and where response headers go (it nests them in
+    `content`; OpenAPI wants them beside it).
+    """
 
     def generate_rules(self) -> Iterable[Rule]:
         """Keep the rules under /api/."""
         return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        """Give an episode number its bounds: others match no route (404)."""
+        parameter = super().build_path_parameter(name, converter)
+        if isinstance(converter, EpisodeNumberConverter):
+            parameter["schema"] |= {"minimum": 1, "maximum": MAX_EPISODE_NUMBER}
+        return parameter
+
+    def build_querystring_parameters(
+        self, model: type[Model]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Mark the parameters without a default as required."""
+        parameters, definitions = super().build_querystring_parameters(model)
+        assert issubclass(model, BaseModel)  # the API's query models are all pydantic's
+        for parameter in parameters:
+            if model.model_fields[parameter["name"]].is_required():
+                parameter["required"] = True
+        return parameters, definitions
+
+    def build_response_object(
+        self, model: type[Model], headers_model: type[Model] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Put the response's headers where OpenAPI looks for them, marked required."""
+        response, definitions = super().build_response_object(model, headers_model)
+        if headers := response["content"].pop("headers", None):
+            response["headers"] = {
+                name: header | {"required": True} for name, header in headers.items()
+            }
+        return response, definitions
+
+
+class ApiError(BaseModel):
+    """An error: its HTTP status, its name, and what to do about it (errors.py writes these)."""
+
+    status: int
+    error: str
+    message: str
+    # The invalid parameters, for a 400 from validation.
+    details: list[dict[str, Any]] | None = None
+
+
+class RetryAfter(BaseModel):
+    """When the client may try again."""
+
+    # Seconds to wait.
+    retry_after: int = Field(ge=1)
+
+
+def document_errors[View: Callable[..., object]](*statuses: int) -> Callable[[View], View]:
+    """Describe the errors a view answers with; every one may also be 400 (bad input) or 429."""
+
+    def decorator(view: View) -> View:
+        for status in sorted({400, 429, *statuses}):
+            headers = RetryAfter if status == 429 else None
+            view = document_response(ApiError, status, headers)(view)
+        return view
+
+    return decorator
 
 
 class EpisodeListQuery(BaseModel):
@@ -37,7 +114,7 @@ class EpisodeListQuery(BaseModel):
 class SearchQuery(BaseModel):
     """What to search for, and how many results at most."""
 
-    q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH)
+    q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=WITHOUT_CONTROL_CHARACTERS)
     limit: int = Field(default=10, ge=1, le=50)
 
 
@@ -120,7 +197,9 @@ def summarise(episode: Episode) -> dict[str, object]:
 
 # The cache decorator goes outermost: it stores the finished JSON response.
 @blueprint.get("/episodes")
+@limited("api")
 @content_page(uses_query=True)
+@document_errors()
 @validate_querystring(EpisodeListQuery)
 @validate_response(EpisodePage)
 async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
@@ -147,8 +226,10 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
     )
 
 
-@blueprint.get("/episodes/<int:number>")
+@blueprint.get("/episodes/<episode_number:number>")
+@limited("api")
 @content_page()
+@document_errors(404)
 @validate_response(EpisodeDetail)
 async def get_episode(number: int) -> EpisodeDetail:
     """Return one episode by its number."""
@@ -172,7 +253,9 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 
 @blueprint.get("/search")
+@limited("api", "search")
 @content_page(store=False, uses_query=True)
+@document_errors()
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)
 async def search(query_args: SearchQuery) -> SearchResults:

@@ -1,6 +1,7 @@
 """Render the episode pages, and count and redirect audio downloads."""
 
 import re
+import secrets
 from datetime import UTC, datetime
 
 from quart import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
 
@@ -26,8 +28,8 @@ async def index() -> ResponseReturnValue:
     return await render_template("episodes.html", episodes=episodes)
 
 
-@blueprint.get("/show/<int:number>")
-@blueprint.get("/show/<int:number>/<slug>")
+@blueprint.get("/show/<episode_number:number>")
+@blueprint.get("/show/<episode_number:number>/<slug:slug>")
 @content_page()
 async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show one episode; any other slug for its number redirects to the canonical URL."""
@@ -39,8 +41,8 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     return await render_template("episode.html", episode=episode)
 
 
-@blueprint.get("/transcript/<int:number>")
-@blueprint.get("/transcript/<int:number>/<slug>")
+@blueprint.get("/transcript/<episode_number:number>")
+@blueprint.get("/transcript/<episode_number:number>/<slug:slug>")
 @content_page()
 async def transcript(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show an episode's transcript, speaker by speaker."""
@@ -58,13 +60,15 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
     return await render_template("transcript.html", episode=episode, paragraphs=paragraphs)
 
 
-@blueprint.get("/download/<int:number>/<slug>.mp3")
+@blueprint.get("/download/<episode_number:number>/<slug:slug>.mp3")
 async def download(number: int, slug: str) -> ResponseReturnValue:
-    """Count a download, then send the player to the audio on the CDN.
+    """Count a download once per listener and day, then send the player to the CDN.
 
-    Only a day's total per episode is stored: no address, no user agent.
-    HEAD requests (players probing the file) are not counted. The slug is
-    cosmetic: old links keep working and counting.
+    A listener is an address and a user agent, as the IAB's podcast
+    measurement guidelines count them (players fetch one episode in several
+    requests); only a hash salted with the day's random salt is stored, and
+    both are deleted after the day. HEAD requests (players probing the file)
+    are not counted. The slug is cosmetic: old links keep working and counting.
     """
     session = get_session()
     target = await queries.get_download_target(session, number)
@@ -72,7 +76,13 @@ async def download(number: int, slug: str) -> ResponseReturnValue:
         abort(404)
     episode_id, audio_url = target
     if request.method == "GET":
-        await queries.record_download(session, episode_id, datetime.now(UTC).date())
+        listener = keyed_hash(client_address(), request.headers.get("User-Agent", ""))
+        day = datetime.now(UTC).date()
+        if await queries.record_download(session, episode_id, day, listener) is None:
+            # The day's first download makes its salt; a worker that races
+            # this one waits on the insert, then uses the salt that won.
+            await queries.add_download_salt(session, day, secrets.token_bytes(32))
+            await queries.record_download(session, episode_id, day, listener)
         await session.commit()
     # Every request must reach us to be counted: no cache may keep the redirect.
     return Response(status=302, headers={"Location": audio_url, "Cache-Control": "no-store"})

@@ -16,21 +16,18 @@ from quart import (
     url_for,
 )
 from quart.typing import ResponseReturnValue
-from quart_rate_limiter import rate_limit
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.models import Subscriber
+from podcast_site.rate_limits import limited
 from podcast_site.settings import Settings
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 log = logging.getLogger(__name__)
 
 CONFIRM_LINK_MAX_AGE = timedelta(days=7)
-# A person signs up once or twice; a script signs up thousands of addresses.
-SIGNUPS_PER_ADDRESS = 5
-SIGNUP_PERIOD = timedelta(minutes=10)
 
 
 def serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -79,7 +76,7 @@ async def form() -> ResponseReturnValue:
 
 
 @blueprint.post("")
-@rate_limit(SIGNUPS_PER_ADDRESS, SIGNUP_PERIOD)
+@limited("signup")
 async def subscribe() -> ResponseReturnValue:
     """Sign an address up (again is fine), then show what happens next."""
     typed = ((await request.form).get("email") or "").strip()
@@ -110,7 +107,7 @@ async def thanks() -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/confirm/<token>")
+@blueprint.get("/confirm/<token:token>")
 async def confirm_form(token: str) -> ResponseReturnValue:
     """Ask for a click before confirming: mail scanners open links, people press buttons."""
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
@@ -123,7 +120,7 @@ async def confirm_form(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/confirm/<token>")
+@blueprint.post("/confirm/<token:token>")
 async def confirm(token: str) -> ResponseReturnValue:
     """Confirm the subscriber a signed link was made for."""
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
@@ -138,7 +135,7 @@ async def confirm(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/unsubscribe/<token>")
+@blueprint.get("/unsubscribe/<token:token>")
 async def unsubscribe_form(token: str) -> ResponseReturnValue:
     """Ask for a click before unsubscribing, for the same reason as confirming."""
     subscriber = await subscriber_from_token("unsubscribe", token)
@@ -151,7 +148,7 @@ async def unsubscribe_form(token: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/unsubscribe/<token>")
+@blueprint.post("/unsubscribe/<token:token>")
 async def unsubscribe(token: str) -> ResponseReturnValue:
     """Unsubscribe; the row stays (unsubscribed), so nothing is lost or re-added unasked."""
     subscriber = await subscriber_from_token("unsubscribe", token)

@@ -27,7 +27,7 @@ async def guests() -> ResponseReturnValue:
     return await render_template("guests.html", guests=await queries.list_guests(get_session()))
 
 
-@blueprint.get("/guests/<slug>")
+@blueprint.get("/guests/<slug:slug>")
 @content_page()
 async def guest(slug: str) -> ResponseReturnValue:
     """Show a guest's bio, links and episodes."""
