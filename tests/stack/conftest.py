@@ -95,6 +95,9 @@ class Stack:
                 "BACKUP_DIR": str(self.artifacts / "backups"),
                 "HTTP_PORT": str(self.http_port),
                 "HTTPS_PORT": str(self.https_port),
+                # One version for make and for the tests' own compose commands,
+                # which must name the same images (a test may redeploy another).
+                "APP_VERSION": "stack-test",
             }
             | self.settings
         )
@@ -161,8 +164,16 @@ class Stack:
         return httpx.Client(base_url=self.base_url, verify=context, **options)
 
     def down(self) -> None:
-        """Remove the stack with its volumes, and its folder."""
+        """Remove the stack with its volumes, its images and its folder."""
         self.compose("down", "--volumes", "--remove-orphans", check=False, timeout=180)
+        # Only the images named after this stack: the base images stay, and
+        # the build cache keeps the next run's build fast.
+        images = self.run(
+            "docker", "image", "ls", "--quiet", "--filter", f"reference={self.project}-*",
+            check=False,
+        ).split()  # fmt: skip
+        if images:
+            self.run("docker", "image", "rm", "--force", *set(images), check=False)
         shutil.rmtree(self.artifacts, ignore_errors=True)
 
 
