@@ -179,3 +179,17 @@ async def wait_until_ready(client: httpx.Client, seconds: float) -> bool:
                 return True
             await asyncio.sleep(0.25)
     return False
+
+
+def test_under_the_memory_limits_no_container_was_killed(ops_stack: Stack) -> None:
+    # After the redeploys, the rollback and the database restart under load
+    # above (which saw no 5xx), within compose.yaml's memory and pid limits.
+    for container in ops_stack.containers():
+        (inspected,) = json.loads(ops_stack.run("docker", "inspect", container["ID"]))
+        limit = inspected["HostConfig"]["Memory"]
+        name = container["Service"]
+        assert limit > 0, f"{name} has no memory limit"
+        assert not inspected["State"]["OOMKilled"], f"{name} was killed for memory"
+        print(f"{name}: limit {limit // 2**20} MiB, restarts {inspected['RestartCount']}")
+    print(ops_stack.run("docker", "stats", "--no-stream", "--format",
+                        "{{.Name}} {{.MemUsage}} {{.PIDs}}"))  # fmt: skip
