@@ -19,9 +19,9 @@ export BACKUP_DIR ?= ./backups
 export HOST_UID ?= $(shell id -u)
 export HOST_GID ?= $(shell id -g)
 # Baked into the web image (shown by /health), so you can see what is running.
-# A server has no .git: `make deploy` leaves the commit in .deployed-commit.
+# A server has no .git: `make deploy` leaves the commit in .release-commit.
 export APP_VERSION ?= $(shell git rev-parse --short HEAD 2>/dev/null \
-	|| cut -c1-7 .deployed-commit 2>/dev/null || echo dev)
+	|| cut -c1-7 .release-commit 2>/dev/null || echo dev)
 # Compose reads .env by itself; ENV_FILE points it at another file instead.
 ENV_FILE ?= $(wildcard .env)
 ifneq ($(ENV_FILE),)
@@ -70,6 +70,10 @@ ps: check-docker
 .PHONY: logs ## Follow the logs (SERVICE=web for one service)
 logs: check-docker
 	docker compose logs --follow --tail=100 $(SERVICE)
+
+.PHONY: doctor ## One screen on health, versions, disk, backups and certificates, and what needs attention
+doctor: check-docker
+	@$(SCRIPTS)/doctor.sh
 
 .PHONY: stats ## Show each service's CPU and memory use once
 stats: check-docker
@@ -122,7 +126,7 @@ rollback: check-docker $(SECRETS)
 
 .PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
 deploy:
-	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_REF="$(DEPLOY_REF)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/deploy.sh
+	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_REF="$(DEPLOY_REF)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/deploy.sh
 
 .PHONY: clean ## Stop the site and DELETE its data volumes (asks first; FORCE=1 skips)
 clean: check-docker

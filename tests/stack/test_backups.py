@@ -274,11 +274,17 @@ def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
     assert "off-site copy" in failed and "FAILED" in failed, failed
     unhealthy = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh", check=False)
     assert "off-site copy FAILED" in unhealthy, unhealthy
+    doctor = drill_stack.run("make", "doctor", check=False)
+    assert "the last off-site copy failed" in doctor.split("== needs attention")[-1], doctor
     drill_stack.run("docker", "start", target)
     drill_stack.make("backup")
     assert "off-site copy FAILED" not in drill_stack.compose(
         "exec", "-T", "backup", "backup-healthcheck.sh"
     )
+    # On a good day the doctor finds nothing (the local CA's certificate included).
+    doctor = drill_stack.make("doctor")
+    assert "== nothing needs attention" in doctor, doctor
+    assert "localhost" in doctor.split("== certificates")[-1]
 
     # The server is lost: its database and every local backup. Only the
     # off-site repository and the secrets (kept elsewhere) remain.

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# One screen on the site's health: services, versions, disk, backups local and
+# off-site, the certificate, and a last section listing what needs attention
+# (nothing, on a good day). Reads only; changes nothing.
+### Usage: make doctor
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+# shellcheck source=releases.sh
+. "$(dirname "$0")/releases.sh"
+set +e  # a doctor reports what fails; it does not stop at it
+
+attention=()
+note() {
+    attention+=("$*")
+}
+age_of() {  # seconds since a file changed
+    echo $(( $(date +%s) - $(stat -c %Y "$1") ))
+}
+human() {  # 93784 -> 1d 2h
+    local s=$1
+    if [ "$s" -ge 86400 ]; then echo "$(( s / 86400 ))d $(( s % 86400 / 3600 ))h"
+    elif [ "$s" -ge 3600 ]; then echo "$(( s / 3600 ))h $(( s % 3600 / 60 ))m"
+    else echo "$(( s / 60 ))m"; fi
+}
+
+echo "== services ($COMPOSE_PROJECT_NAME)"
+docker compose ps --all --format 'table {{.Service}}\t{{.Status}}\t{{.Image}}'
+while read -r service state health; do
+    case "$service:$state:$health" in
+        migrate:exited:*) ;;
+        *:running:healthy | *:running:) ;;
+        ?*) note "$service is $state${health:+ ($health)}: make logs SERVICE=$service" ;;
+    esac
+done < <(docker compose ps --all --format '{{.Service}} {{.State}} {{.Health}}')
+for service in db web caddy backup; do
+    if ! docker compose ps --all --quiet "$service" | grep -q .; then
+        note "$service has no container: make up"
+    fi
+done
+
+echo
+echo "== versions"
+serving=$(docker compose ps --quiet web | head -n 1)
+if [ -n "$serving" ]; then
+    serving=$(docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$serving" \
+        | sed -n 's/^APP_VERSION=//p')
+fi
+echo "web serves ${serving:-nothing}; previous (make rollback): $(previous_version)"
+echo "$(docker --version); $(docker compose version)"
+
+echo
+echo "== disk"
+df -h --output=target,size,avail,pcent "$BACKUP_DIR" "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)" 2> /dev/null | uniq
+for folder in "$BACKUP_DIR" "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)"; do
+    used=$(df --output=pcent "$folder" 2> /dev/null | tail -n 1 | tr -dc 0-9)
+    if [ -n "$used" ] && [ "$used" -ge 85 ]; then
+        note "$folder's disk is ${used}% full: docker system prune, or fewer backups (BACKUP_KEEP_*)"
+    fi
+done
+docker system df --format 'docker {{.Type}}: {{.Size}} ({{.Reclaimable}} reclaimable)'
+
+echo
+echo "== backups (in $BACKUP_DIR)"
+newest=$(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' 2> /dev/null \
+    | sort -rn | head -n 1 | cut -d' ' -f2-)
+interval=${BACKUP_INTERVAL_SECONDS:-86400}
+if [ -z "$newest" ]; then
+    echo "no backup yet"
+    note "there is no backup: make backup"
+else
+    echo "newest: ${newest##*/}, $(human "$(age_of "$newest")") old; $(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' | wc -l) in all, $(du -sh "$BACKUP_DIR" | cut -f1)"
+    if [ "$(age_of "$newest")" -gt $(( interval * 2 )) ]; then
+        note "the newest backup is $(human "$(age_of "$newest")") old: make logs SERVICE=backup"
+    fi
+fi
+if [ -f "$BACKUP_DIR/.offsite-failed" ]; then
+    echo "off-site: the last copy FAILED: $(cat "$BACKUP_DIR/.offsite-failed")"
+    note "the last off-site copy failed: make logs SERVICE=backup"
+elif [ -f "$BACKUP_DIR/.offsite-ok" ]; then
+    echo "off-site: $(cat "$BACKUP_DIR/.offsite-ok"), copied $(human "$(age_of "$BACKUP_DIR/.offsite-ok")") ago"
+    if [ "$(age_of "$BACKUP_DIR/.offsite-ok")" -gt $(( interval * 2 )) ]; then
+        note "the newest off-site copy is $(human "$(age_of "$BACKUP_DIR/.offsite-ok")") old"
+    fi
+else
+    echo "off-site: none (BACKUP_OFFSITE_REPOSITORY is not set, or nothing was copied yet)"
+    note "no off-site copies: a lost server loses the data (docs/operations.md, off-site copies)"
+fi
+
+echo
+echo "== certificates"
+# Caddy keeps them in its volume; the backup image has openssl to read them.
+certificates=$(docker compose run --rm --no-deps -T --user 0:0 \
+    --volume "${COMPOSE_PROJECT_NAME}_caddy-data:/caddy:ro" backup sh -c '
+        find /caddy/caddy/certificates -name "*.crt" | while read -r c; do
+            echo "$(date -d "$(openssl x509 -noout -enddate -in "$c" | cut -d= -f2)" +%s) ${c#/caddy/caddy/certificates/}"
+        done' 2> /dev/null)
+while read -r expires path; do
+    [ -n "$path" ] || continue
+    left=$(( (expires - $(date +%s)) / 86400 ))
+    echo "$path: expires in $left days"
+    # Caddy's own local certificates live hours and renew themselves.
+    if [ "${path%%/*}" != local ] && [ "$left" -lt 14 ]; then
+        note "$path expires in $left days, and Caddy renews 30 days ahead: make logs SERVICE=caddy"
+    fi
+done <<< "$certificates"
+[ -n "$certificates" ] || echo "none yet (Caddy gets one when it first starts with the domain)"
+
+echo
+if [ "${#attention[@]}" = 0 ]; then
+    echo "== nothing needs attention"
+else
+    echo "== needs attention"
+    printf '  - %s\n' "${attention[@]}"
+    exit 1
+fi
