@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Ship one commit to the server and run it there; run by `make deploy`.
-#   HOST=user@server   where to ssh to (required)
+# Ship one commit to the server and release it there; run by `make deploy`.
+#   HOST=user@server   where to ssh to (required; a Host from ~/.ssh/config works)
 #   DEPLOY_DIR=dir     the site's folder on the server, relative to that user's
-#                      home (default: rightsized)
+#                      home or absolute (default: rightsized)
 #   DEPLOY_REF=ref     the commit to ship (default: HEAD)
+#   DEPLOY_SSH_CONFIG=file   an ssh config file of its own for this site (optional)
 #   DRY_RUN=1          print the commands instead of running them
-# Only the commit travels, as a `git archive`: nothing untracked leaves this
-# machine, and the server's own files (.env, .secrets/, backups/) are never in
-# the archive, so they are never overwritten.
+# On the server, each commit gets a folder of its own, and `current` points
+# at the live one:
+#   <dir>/releases/<commit>/   the commit's files (a `git archive`: nothing
+#                              untracked leaves this machine)
+#   <dir>/current ->           switched in one atomic rename by activate.sh
+#   <dir>/shared/              .env, .secrets/, backups/: never in an archive
+#   <dir>/deploy.log           what the last deploy printed
+# The release runs detached on the server (infra/scripts/activate.sh, under a
+# lock), so a dropped SSH connection does not stop it; this script only
+# follows its log, and exits with its result.
+### Usage: make deploy HOST=deploy@203.0.113.10 [DEPLOY_REF=...] [DRY_RUN=1]
 set -euo pipefail
 
 host=${HOST:-}
@@ -21,10 +30,10 @@ fi
 # Both end up inside command lines, here and on the server: allow only plain
 # characters (and no leading dash, which ssh or mkdir would take as an option)
 # rather than quote them twice.
-for value in "$host" "$dir"; do
+for value in "$host" "$dir" ${DEPLOY_SSH_CONFIG:+"$DEPLOY_SSH_CONFIG"}; do
     case $value in
         -* | *[!A-Za-z0-9@._:/-]*)
-            echo "deploy: '$value': HOST and DEPLOY_DIR may hold only letters, digits and @ . _ : / - (no leading -)" >&2
+            echo "deploy: '$value': HOST, DEPLOY_DIR and DEPLOY_SSH_CONFIG may hold only letters, digits and @ . _ : / - (no leading -)" >&2
             exit 2 ;;
     esac
 done
@@ -46,18 +55,19 @@ run() {
 }
 
 # BatchMode: fail at once instead of waiting for a password nobody types.
-ssh="ssh -o BatchMode=yes $host"
+ssh="ssh -o BatchMode=yes${DEPLOY_SSH_CONFIG:+ -F $DEPLOY_SSH_CONFIG} $host"
+release="$dir/releases/$sha"
 
-# 1. Unpack the commit over the folder. tar -v lists what it wrote into
-#    .deployed-files; whatever the previous deploy wrote that this commit no
-#    longer has is deleted (directories aside), so a removed file, a
-#    migration say, cannot linger and be built into an image, even on a rollback.
-unpack="mkdir -p $dir && cd $dir && tar -x -v -f - > .deployed-files.new"
-unpack+=' && { [ ! -f .deployed-files ] || grep -vxF -f .deployed-files.new .deployed-files'
-unpack+=' | grep -v "/\$" | xargs -r -d "\n" rm -f --; } && mv .deployed-files.new .deployed-files'
+# 1. Upload into a folder of its own, complete before it gets its name: a
+#    cut connection leaves only a .partial folder, never a half release.
+#    .release-commit tells the Makefile the version (there is no .git there).
+unpack="rm -rf $release.partial && mkdir -p $release.partial && tar -x -f - -C $release.partial"
+unpack+=" && echo $sha > $release.partial/.release-commit && rm -rf $release && mv $release.partial $release"
 run "git archive --format=tar $sha | $ssh '$unpack'"
-# 2. Say what is deployed: the server has the files, not the git history.
-run "$ssh 'echo $sha > $dir/.deployed-commit'"
-# 3. Run it: `make redeploy` migrates, then replaces what changed without
-#    failing a request (the first time, it starts everything).
-run "$ssh 'cd $dir && make redeploy'"
+# 2. Release it, detached from this connection (nohup, its own session):
+#    switch `current`, make redeploy, switch back if that fails.
+run "$ssh 'cd $dir && { setsid nohup releases/$sha/infra/scripts/activate.sh > deploy.log 2>&1 < /dev/null & echo \$! > deploy.pid; }'"
+# 3. Follow it until it ends (Ctrl-C or a lost connection leaves it running:
+#    `ssh $host tail -f $dir/deploy.log` picks it up again), then exit with
+#    its status.
+run "$ssh 'cd $dir && tail -n +1 --pid=\$(cat deploy.pid) -f deploy.log && exit \$(cat deploy.status)'"

@@ -20,20 +20,24 @@ def git(*args: str) -> str:
     ).stdout.strip()
 
 
-def test_a_dry_run_prints_the_ship_and_start_commands() -> None:
+def test_a_dry_run_prints_the_ship_release_and_follow_commands() -> None:
     result = make_deploy("HOST=deploy@203.0.113.10", "DRY_RUN=1")
 
     assert result.returncode == 0, result.stderr
     sha = git("rev-parse", "HEAD")
     lines = result.stdout.splitlines()
     assert len(lines) == 3, result.stdout
-    ship, record, start = lines
-    assert ship.startswith(f"+ git archive --format=tar {sha} | ssh -o BatchMode=yes ")
-    assert "deploy@203.0.113.10 'mkdir -p rightsized && cd rightsized && tar -x" in ship
-    assert record == (
-        f"+ ssh -o BatchMode=yes deploy@203.0.113.10 'echo {sha} > rightsized/.deployed-commit'"
+    ship, release, follow = lines
+    ssh = "ssh -o BatchMode=yes deploy@203.0.113.10"
+    assert ship.startswith(f"+ git archive --format=tar {sha} | {ssh} ")
+    # Unpacked aside, then renamed into place: never a half-written release.
+    assert f"tar -x -f - -C rightsized/releases/{sha}.partial" in ship
+    assert f"mv rightsized/releases/{sha}.partial rightsized/releases/{sha}'" in ship
+    assert release == (
+        f"+ {ssh} 'cd rightsized && {{ setsid nohup releases/{sha}/infra/scripts/activate.sh"
+        " > deploy.log 2>&1 < /dev/null & echo $! > deploy.pid; }'"
     )
-    assert start == "+ ssh -o BatchMode=yes deploy@203.0.113.10 'cd rightsized && make redeploy'"
+    assert follow.startswith(f"+ {ssh} 'cd rightsized && tail -n +1 --pid=$(cat deploy.pid)")
 
 
 def test_a_dry_run_of_another_commit_and_folder() -> None:
@@ -42,7 +46,7 @@ def test_a_dry_run_of_another_commit_and_folder() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert git("rev-parse", "HEAD~1") in result.stdout
-    assert "'cd sites/pod && make redeploy'" in result.stdout
+    assert "'cd sites/pod && { setsid nohup releases/" in result.stdout
 
 
 def test_without_a_host_it_refuses() -> None:

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# On the server, in a release folder that make deploy just uploaded: make it
+# the live release. One deploy at a time (a lock); the shared files linked
+# in; `current` switched to it in one atomic rename; then make redeploy in
+# `current`, and if that fails, `current` switched back to the release that
+# still runs. The versions that went live are recorded by redeploy itself,
+# only on success. Keeps the three newest releases. Ends by writing its exit
+# status to deploy.status, for deploy.sh.
+### Usage: (on the server) <dir>/releases/<commit>/infra/scripts/activate.sh
+set -euo pipefail
+
+release=$(cd "$(dirname "$0")/../.." && pwd -P)
+site=$(dirname "$(dirname "$release")")
+cd "$site"
+trap 'echo $? > deploy.status' EXIT
+exec 9> deploy.lock
+if ! flock --nonblock 9; then
+    echo "deploy: another deploy is running here (deploy.lock); nothing changed." >&2
+    exit 75
+fi
+
+# What every release shares, and no archive contains.
+mkdir -p shared/.secrets shared/backups
+chmod 700 shared/.secrets
+if [ ! -e shared/.env ] && [ -f .env ]; then
+    # A site deployed before releases had folders of their own (the files
+    # were unpacked here): move its state where every release finds it.
+    for item in .env .secrets backups .deployed-versions; do
+        if [ -e "$item" ] && [ ! -L "$item" ]; then rm -rf "shared/$item" && mv "$item" shared/; fi
+    done
+fi
+if [ ! -f shared/.env ]; then
+    echo "deploy: $site/shared/.env is missing: write it first (docs/operations.md, 2.3); nothing changed." >&2
+    exit 2
+fi
+for item in .env .secrets backups .deployed-versions; do
+    ln -sfn "../../shared/$item" "$release/$item"
+done
+
+previous=$(readlink current 2> /dev/null || true)
+switch_to() {
+    ln -sfn "$1" current.new && mv -T current.new current
+}
+echo "deploy: switching current to releases/${release##*/}"
+switch_to "releases/${release##*/}"
+# In `current`, not in the release's own path: compose names bind mounts by
+# this path, so they stay the same string from one release to the next.
+cd "$site/current"
+if ! make redeploy; then
+    cd "$site"
+    if [ -n "$previous" ]; then
+        switch_to "$previous"
+        echo "deploy: make redeploy failed; current points at $previous again (which still runs)." >&2
+    fi
+    exit 1
+fi
+cd "$site"
+# Keep the newest three releases (the live one among them), for rollbacks.
+find releases -mindepth 1 -maxdepth 1 -type d ! -name '*.partial' -printf '%T@ %p\n' \
+    | sort -rn | tail -n +4 | cut -d' ' -f2- | while read -r old; do
+        [ "$old" = "$(readlink current)" ] || rm -rf "$old"
+    done
+echo "deploy: releases/${release##*/} is live"
