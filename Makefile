@@ -98,6 +98,10 @@ build: check-docker
 import: check-docker $(SECRETS)
 	docker compose run --rm --volume "$(CURDIR)/content:/app/content:ro" migrate podcast-site import-content
 
+.PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
+demo-media: check-docker
+	@$(SCRIPTS)/demo-media.sh
+
 .PHONY: migrate ## Run the database migrations now (make up runs them too)
 migrate: check-docker $(SECRETS)
 	docker compose run --rm migrate

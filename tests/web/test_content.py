@@ -1,8 +1,10 @@
 """Reading the content folder and syncing it into the database."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mutagen.mp3 import MP3
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,3 +90,40 @@ async def test_show_notes_are_rendered_and_sanitised(session: AsyncSession, tmp_
     await import_content(session, read_content(write_content(tmp_path)))
     notes_html = await session.scalar(select(Episode.show_notes_html))
     assert notes_html == "<p>Some <em>notes</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+
+
+def mp3_seconds(path: Path) -> float:
+    """Return an MP3 file's duration, as podcast apps compute it (mutagen has no types)."""
+    mp3: Any = MP3(path)  # type: ignore[no-untyped-call]
+    return float(mp3.info.length)
+
+
+def test_the_sites_own_media_match_what_its_content_says() -> None:
+    # Media that live in content/media (served at /media/ unless MEDIA_BASE_URL
+    # says otherwise) are what the feed promises: size and duration.
+    content = read_content(SITE_CONTENT)
+    checked = 0
+    for episode in content.episodes:
+        local = SITE_CONTENT / "media" / episode.meta.audio_url
+        if episode.meta.audio_url.startswith("https://") or not local.is_file():
+            continue
+        assert local.stat().st_size == episode.meta.audio_bytes, local
+        assert abs(mp3_seconds(local) - episode.meta.duration) <= 1, local
+        checked += 1
+    for guest in content.guests:
+        if guest.meta.photo_url and not guest.meta.photo_url.startswith("https://"):
+            assert (SITE_CONTENT / "media" / guest.meta.photo_url).is_file(), guest.slug
+    assert checked or not any(not e.meta.audio_url.startswith("https://") for e in content.episodes)
+
+
+def test_media_paths_cannot_leave_the_media_folder(tmp_path: Path) -> None:
+    for bad in ("../secrets.mp3", "/etc/passwd", "audio/../../x.mp3", "http://plain.example/x.mp3"):
+        with pytest.raises(ContentError, match="audio_url"):
+            read_content(
+                write_content(
+                    tmp_path / bad.replace("/", "_"),
+                    EPISODE.replace(
+                        "audio_url: https://cdn.test.example/1.mp3", f"audio_url: {bad}"
+                    ),
+                )
+            )

@@ -37,6 +37,11 @@ def parse_duration(value: Any) -> Any:
 
 
 HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
+# Audio and photos: a full https URL, or a path under MEDIA_BASE_URL
+# (content/media/ on this site by default, a CDN in production), such as
+# `audio/001-hello.mp3`. Lowercase, no `..`: a path can never leave that folder.
+MEDIA_PATH = r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9._-]*)*"
+MediaUrl = Annotated[str, Field(pattern=rf"^(https://\S+|{MEDIA_PATH})$", max_length=500)]
 
 
 class Link(BaseModel):
@@ -54,7 +59,7 @@ class GuestFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200)
-    photo_url: HttpsUrl | None = None
+    photo_url: MediaUrl | None = None
     links: list[Link] = []
 
 
@@ -77,7 +82,7 @@ class EpisodeFile(BaseModel):
     summary: str = Field(min_length=1)
     published: date
     duration: Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
-    audio_url: HttpsUrl
+    audio_url: MediaUrl
     audio_bytes: int = Field(gt=0)
     youtube_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{11}$")
     guests: list[str] = []

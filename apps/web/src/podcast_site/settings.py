@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # the environment, because it is the same on every server.
     site_file: Path = Path("site.toml")
 
+    # Where the content's media (audio, guest photos) are served from: this
+    # site's /media/ (Caddy, from content/media), or a CDN in production, e.g. a
+    # Bunny pull zone whose origin is https://<your domain>/media/.
+    media_base_url: str = Field(default="/media/", pattern=r"^(/|https://)\S*/$")
+
     # Rendered pages kept per worker (a page is 5-30 KB).
     page_cache_entries: int = Field(default=256, ge=0)
     # How long a worker trusts the content revision it last read: content

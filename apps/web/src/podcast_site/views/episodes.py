@@ -10,6 +10,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.templating import media_url
 from podcast_site.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
@@ -85,4 +86,5 @@ async def download(number: int, slug: str) -> ResponseReturnValue:
             await queries.record_download(session, episode_id, day, listener)
         await session.commit()
     # Every request must reach us to be counted: no cache may keep the redirect.
-    return Response(status=302, headers={"Location": audio_url, "Cache-Control": "no-store"})
+    location = media_url(audio_url)
+    return Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
