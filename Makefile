@@ -26,11 +26,14 @@ export APP_VERSION ?= $(shell git rev-parse --short HEAD 2>/dev/null \
 ENV_FILE ?= $(wildcard .env)
 ifneq ($(ENV_FILE),)
 export COMPOSE_ENV_FILES := $(ENV_FILE)
+else
+# No .env: a local site, whose mail goes to the development catcher.
+export COMPOSE_PROFILES ?= mailcatcher
 endif
 # Production is compose.yaml alone; `make dev` layers compose.dev.yaml on it.
 DEV_FILES := compose.yaml:compose.dev.yaml
 SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/app_secret_key \
-	$(SECRETS_DIR)/restic_password $(SECRETS_DIR)/offsite
+	$(SECRETS_DIR)/restic_password $(SECRETS_DIR)/offsite $(SECRETS_DIR)/smtp_password
 # Where the stack tests reach the Docker daemon (rootless Docker: set this).
 export DOCKER_SOCKET ?= /var/run/docker.sock
 SCRIPTS := infra/scripts
@@ -74,6 +77,10 @@ logs: check-docker
 .PHONY: doctor ## One screen on health, versions, disk, backups and certificates, and what needs attention
 doctor: check-docker
 	@$(SCRIPTS)/doctor.sh
+
+.PHONY: mail ## Show the newest mail the local mail catcher received (N=5)
+mail: check-docker
+	docker compose exec mailcatcher show-mail $(or $(N),5)
 
 .PHONY: stats ## Show each service's CPU and memory use once
 stats: check-docker
@@ -156,6 +163,10 @@ test: check-docker
 
 $(BACKUP_DIR):
 	@mkdir -p $(BACKUP_DIR)
+
+# Given by your mail provider, if your SMTP server needs a password: write it in.
+$(SECRETS_DIR)/smtp_password:
+	@mkdir -p -m 700 $(SECRETS_DIR) && (umask 077 && touch $@)
 
 # Where an off-site tool's own files go (rclone.conf, keys), if it needs any.
 $(SECRETS_DIR)/offsite:

@@ -88,6 +88,25 @@ else
 fi
 
 echo
+echo "== e-mail"
+# Queued mail not sent yet (mailer.py): how many, how old, and why.
+queue=$(docker compose exec -T db psql --username=podcast --dbname=podcast --no-align --tuples-only \
+    --field-separator='|' --command="SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))::int, 0),
+        coalesce((array_agg(last_error ORDER BY send_after DESC) FILTER (WHERE last_error IS NOT NULL))[1], '')
+        FROM outbound_emails WHERE sent_at IS NULL" 2> /dev/null)
+IFS='|' read -r waiting oldest error <<< "$queue"
+if [ -z "$queue" ]; then
+    echo "the database does not answer"
+elif [ "$waiting" = 0 ]; then
+    echo "every queued e-mail has been sent"
+else
+    echo "$waiting e-mail(s) waiting, the oldest for $(human "$oldest")${error:+; last error: $error}"
+    if [ "$oldest" -gt 900 ]; then
+        note "e-mails wait to be sent (SMTP_HOST and the mail server: make logs SERVICE=web)"
+    fi
+fi
+
+echo
 echo "== certificates"
 # Caddy keeps them in its volume; the backup image has openssl to read them.
 certificates=$(docker compose run --rm --no-deps -T --user 0:0 \

@@ -70,6 +70,9 @@ def settings() -> Settings:
     return Settings(
         db_name=TEST_DATABASE,
         site_file=FIXTURE_SITE_FILE,
+        # The tests send mail themselves, with a real SMTP server of their own;
+        # a background mailer would share the test's connection.
+        send_mail=False,
         app_env="development",
         secret_key="test-" * 8,
         content_revision_ttl_seconds=0,

@@ -1,7 +1,9 @@
 """The newsletter: CSRF, validation, idempotent sign-up, rate limit, signed links."""
 
-import logging
 import re
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 
 import pytest
 from quart import Quart
@@ -9,7 +11,7 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.models import Subscriber
+from podcast_site.models import OutboundEmail, Subscriber
 from podcast_site.settings import Settings
 from podcast_site.views.newsletter import make_link
 from tests.web.helpers import csrf_token
@@ -86,13 +88,26 @@ async def test_too_many_signups_from_one_address_get_a_429_page(
     assert 'class="site-header"' in await response.get_data(as_text=True)
 
 
-async def test_the_confirmation_link_is_logged_in_development_and_confirms_on_a_click(
-    client: Client, session: AsyncSession, caplog: pytest.LogCaptureFixture
+async def queued_emails(session: AsyncSession) -> list[EmailMessage]:
+    """Return the queued e-mails, parsed, oldest first."""
+    rows = await session.scalars(select(OutboundEmail.message).order_by(OutboundEmail.id))
+    return [message_from_bytes(raw, policy=default) for raw in rows]
+
+
+async def test_signing_up_queues_a_confirmation_that_confirms_on_a_click(
+    client: Client, session: AsyncSession
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="podcast_site.views.newsletter"):
-        await sign_up(client, "listener@mailbox.org")
-    link = re.search(r"http://localhost(/newsletter/confirm/\S+)", caplog.text)
-    assert link, caplog.text
+    await sign_up(client, "listener@mailbox.org")
+
+    (mail,) = await queued_emails(session)
+    assert mail["To"] == "listener@mailbox.org"
+    assert mail["Subject"] == "Confirm your subscription to Test Cast"
+    assert mail["From"] == "Test Cast <owner@testcast.example>"
+    text, html = (mail.get_body((kind,)) for kind in ("plain", "html"))
+    assert text is not None and html is not None
+    link = re.search(r"http://localhost(/newsletter/confirm/\S+)", text.get_content())
+    assert link, text.get_content()
+    assert link[0] in html.get_content()
     assert "listener" not in link[1], "links carry an id, never the address"
 
     # Opening the link (as a mail scanner would) confirms nothing...
@@ -107,6 +122,32 @@ async def test_the_confirmation_link_is_logged_in_development_and_confirms_on_a_
     assert "You are subscribed" in page and "/newsletter/unsubscribe/" in page
     await session.refresh(subscriber)
     assert subscriber.confirmed_at is not None
+    # Signing up again once confirmed sends nothing more (and says the same).
+    status, _ = await sign_up(client, "listener@mailbox.org")
+    assert status == 303 and len(await queued_emails(session)) == 1
+
+
+async def test_the_mail_unsubscribes_with_one_click_as_rfc_8058_says(
+    client: Client, session: AsyncSession
+) -> None:
+    await sign_up(client, "listener@mailbox.org")
+    (mail,) = await queued_emails(session)
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.fullmatch(
+        r"<http://localhost(/newsletter/unsubscribe/\S+)>", mail["List-Unsubscribe"]
+    )
+    assert link, mail["List-Unsubscribe"]
+
+    # A mail program's button: a POST with that body, no cookie, no CSRF token.
+    fresh = client.app.test_client()
+    response = await fresh.post(link[1], form={"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    (subscriber,) = await subscribers(session)
+    await session.refresh(subscriber)
+    assert subscriber.unsubscribed_at is not None
+    # Anything else without the token is still refused.
+    assert (await fresh.post(link[1], form={"List-Unsubscribe": "yes"})).status_code == 403
 
 
 async def test_a_tampered_link_is_a_400(client: Client) -> None:

@@ -14,6 +14,7 @@ from podcast_site import (
     errors,
     housekeeping,
     inputs,
+    mailer,
     rate_limits,
     templating,
 )
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     templating.init_app(app, identity)
     database.init_app(app, settings)
     housekeeping.init_app(app)
+    mailer.init_app(app)
     errors.init_app(app)
     # Before CSRF, which parses the form: bad input is refused unread, and
     # the limits count forged posts too.

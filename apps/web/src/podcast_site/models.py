@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import (
@@ -226,6 +227,32 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+
+
+class OutboundEmail(Base):
+    """An e-mail to send, kept until it is sent: the queue the mailer works through.
+
+    Written in the same transaction as what it is about (a sign-up), so the
+    two are stored together or not at all; sending happens later, with
+    retries, so a mail server that is down never fails or loses a sign-up.
+    """
+
+    __tablename__ = "outbound_emails"
+    # The mailer asks for the next unsent one that is due: this index answers.
+    __table_args__ = (
+        Index("ix_outbound_emails_due", "send_after", postgresql_where=text("sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    # The whole message (headers, plain text and HTML), rendered when queued:
+    # the links in it need the request's host, and it must not change later.
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    send_after: Mapped[datetime] = mapped_column(server_default=func.now())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
 
 
 class ContentRevision(Base):

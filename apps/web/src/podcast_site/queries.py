@@ -10,7 +10,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import LargeBinary, case, delete, exists, func, literal, literal_column, select
+from sqlalchemy import (
+    LargeBinary,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, selectinload, undefer
@@ -22,6 +32,7 @@ from podcast_site.models import (
     Episode,
     EpisodeDownload,
     Guest,
+    OutboundEmail,
     RateLimitWindow,
     Sponsor,
     Subscriber,
@@ -284,25 +295,28 @@ async def delete_ended_rate_limit_windows(session: AsyncSession) -> None:
     await session.execute(delete(RateLimitWindow).where(RateLimitWindow.ends_at <= func.now()))
 
 
-async def add_subscriber(session: AsyncSession, email: str) -> int:
-    """Sign an address up and return its id; signing up again keeps one row.
+async def add_subscriber(session: AsyncSession, email: str) -> tuple[int, bool]:
+    """Sign an address up; return its id and whether it still needs confirming.
 
-    Signing up again after unsubscribing needs a new confirmation: anyone can
-    type anyone's address, so only the owner's click may resubscribe it.
+    Signing up again keeps one row. Signing up again after unsubscribing needs
+    a new confirmation: anyone can type anyone's address, so only the owner's
+    click may resubscribe it.
     """
     statement = insert(Subscriber).values(email=email)
     was_unsubscribed = Subscriber.unsubscribed_at.isnot(None)
-    subscriber_id: int | None = await session.scalar(
-        statement.on_conflict_do_update(
-            index_elements=[Subscriber.email],
-            set_={
-                "confirmed_at": case((was_unsubscribed, None), else_=Subscriber.confirmed_at),
-                "unsubscribed_at": None,
-            },
-        ).returning(Subscriber.id)
-    )
-    assert subscriber_id is not None  # an upsert always returns its row
-    return subscriber_id
+    row = (
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Subscriber.email],
+                set_={
+                    "confirmed_at": case((was_unsubscribed, None), else_=Subscriber.confirmed_at),
+                    "unsubscribed_at": None,
+                },
+            ).returning(Subscriber.id, Subscriber.confirmed_at.is_(None))
+        )
+    ).one_or_none()
+    assert row is not None  # an upsert always returns its row
+    return row[0], row[1]
 
 
 async def get_subscriber(session: AsyncSession, subscriber_id: int) -> Subscriber | None:
@@ -321,3 +335,69 @@ async def list_episode_urls(session: AsyncSession) -> Sequence[Episode]:
 async def list_guest_slugs(session: AsyncSession) -> Sequence[str]:
     """Return every guest's slug (for the sitemap)."""
     return (await session.scalars(select(Guest.slug).order_by(Guest.slug))).all()
+
+
+async def queue_email(session: AsyncSession, to_address: str, message: bytes) -> None:
+    """Queue an e-mail; it goes out once the caller's transaction commits and the mailer runs."""
+    session.add(OutboundEmail(to_address=to_address, message=message))
+    await session.flush()
+
+
+async def claim_due_email(session: AsyncSession) -> OutboundEmail | None:
+    """Lock the next unsent e-mail that is due, skipping those another worker holds."""
+    query = (
+        select(OutboundEmail)
+        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.send_after <= func.now())
+        .order_by(OutboundEmail.send_after)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return await session.scalar(query)
+
+
+async def mark_email_sent(session: AsyncSession, email_id: int) -> None:
+    """Record that an e-mail went out."""
+    await session.execute(
+        update(OutboundEmail).where(OutboundEmail.id == email_id).values(sent_at=func.now())
+    )
+
+
+async def mark_email_failed(
+    session: AsyncSession, email_id: int, error: str, retry_in: timedelta
+) -> None:
+    """Record a failed attempt and when to try again."""
+    await session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(
+            attempts=OutboundEmail.attempts + 1,
+            last_error=error[:500],
+            send_after=func.now() + retry_in,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MailQueue:
+    """How many e-mails wait, since when, and why the last attempt failed."""
+
+    waiting: int
+    oldest: datetime | None
+    last_error: str | None
+
+
+async def get_mail_queue(session: AsyncSession) -> MailQueue:
+    """Describe the unsent e-mails (for make doctor and the logs)."""
+    unsent = OutboundEmail.sent_at.is_(None)
+    waiting, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboundEmail.created_at)).where(unsent)
+        )
+    ).one()
+    last_error = await session.scalar(
+        select(OutboundEmail.last_error)
+        .where(unsent, OutboundEmail.last_error.is_not(None))
+        .order_by(OutboundEmail.send_after.desc())
+        .limit(1)
+    )
+    return MailQueue(waiting, oldest, last_error)

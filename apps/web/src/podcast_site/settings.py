@@ -98,6 +98,21 @@ class Settings(BaseSettings):
     # Bunny pull zone whose origin is https://<your domain>/media/.
     media_base_url: str = Field(default="/media/", pattern=r"^(/|https://)\S*/$")
 
+    # Where sign-up e-mails go out (mailer.py): an SMTP server, with TLS from the
+    # start (`tls`, usually port 465), upgraded (`starttls`, 587) or none (a
+    # local catcher only). Empty host: the development mail catcher locally;
+    # in production the mails wait in the queue, and make doctor says so.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_tls: Literal["tls", "starttls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # The sender; empty means the show's owner (site.toml), by the show's name.
+    mail_from: str = ""
+    # Whether this process sends the queue (every web worker does, by default;
+    # any number may, and each message still goes out once).
+    send_mail: bool = True
+
     # Rendered pages kept per worker (a page is 5-30 KB).
     page_cache_entries: int = Field(default=256, ge=0)
     # How long a worker trusts the content revision it last read: content

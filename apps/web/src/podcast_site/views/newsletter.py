@@ -1,6 +1,5 @@
 """Sign visitors up for the newsletter, confirm them, and let them leave."""
 
-import logging
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -17,15 +16,14 @@ from quart import (
 )
 from quart.typing import ResponseReturnValue
 
-from podcast_site import queries
+from podcast_site import csrf, mailer, queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.identity import Identity
 from podcast_site.models import Subscriber
 from podcast_site.rate_limits import limited
-from podcast_site.settings import Settings
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
-log = logging.getLogger(__name__)
 
 CONFIRM_LINK_MAX_AGE = timedelta(days=7)
 
@@ -85,15 +83,34 @@ async def subscribe() -> ResponseReturnValue:
     except EmailNotValidError as error:
         return await render_form(typed, f"That address does not look right: {error}", status=400)
     session = get_session()
-    subscriber_id = await queries.add_subscriber(session, email)
+    subscriber_id, needs_confirming = await queries.add_subscriber(session, email)
+    if needs_confirming:
+        # Queued in the sign-up's own transaction: both are stored, or neither.
+        await queries.queue_email(session, email, await confirmation_email(email, subscriber_id))
     await session.commit()
-    settings: Settings = current_app.extensions["settings"]
-    if settings.is_production:
-        # Where a fork sends the confirmation email (nothing is sent yet).
-        log.info("newsletter sign-up %d stored; no mailer sends its confirmation", subscriber_id)
-    else:
-        log.info("newsletter confirmation link: %s", make_link("confirm", subscriber_id))
+    if needs_confirming:
+        mailer.wake()
+    # The same answer either way: the page never tells who is subscribed.
     return redirect(url_for("newsletter.thanks"), 303)
+
+
+async def confirmation_email(to_address: str, subscriber_id: int) -> bytes:
+    """Compose the mail with the confirm link, and the one-click unsubscribe of RFC 8058."""
+    identity: Identity = current_app.extensions["identity"]
+    unsubscribe_link = make_link("unsubscribe", subscriber_id)
+    return await mailer.compose(
+        to_address,
+        f"Confirm your subscription to {identity.name}",
+        "confirm",
+        {
+            # Mail programs show an unsubscribe button, and POST
+            # "List-Unsubscribe=One-Click" to this link when it is pressed.
+            "List-Unsubscribe": f"<{unsubscribe_link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        confirm_link=make_link("confirm", subscriber_id),
+        unsubscribe_link=unsubscribe_link,
+    )
 
 
 @blueprint.get("/thanks")
@@ -149,8 +166,14 @@ async def unsubscribe_form(token: str) -> ResponseReturnValue:
 
 
 @blueprint.post("/unsubscribe/<token:token>")
+@csrf.exempt_when(lambda form: form.get("List-Unsubscribe") == "One-Click")
 async def unsubscribe(token: str) -> ResponseReturnValue:
-    """Unsubscribe; the row stays (unsubscribed), so nothing is lost or re-added unasked."""
+    """Unsubscribe; the row stays (unsubscribed), so nothing is lost or re-added unasked.
+
+    From the page's button (with the CSRF token), or from a mail program's
+    one-click button (RFC 8058): that POST carries no token, and needs none,
+    because the signed link itself says who may be unsubscribed.
+    """
     subscriber = await subscriber_from_token("unsubscribe", token)
     subscriber.unsubscribed_at = subscriber.unsubscribed_at or datetime.now(UTC)
     await get_session().commit()

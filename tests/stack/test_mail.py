@@ -1,0 +1,74 @@
+"""E-mail that arrives: a sign-up through Caddy gets its confirmation, even past a mail outage."""
+
+import re
+import time
+import uuid
+
+import httpx
+
+from tests.stack.conftest import Stack
+
+CONFIRM_LINK = re.compile(r"https://localhost:\d+(/newsletter/confirm/\S+)")
+
+
+def sign_up(client: httpx.Client, email: str) -> None:
+    """Sign up with the form, as a visitor does."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/newsletter").text)
+    assert token
+    response = client.post("/newsletter", data={"email": email, "csrf_token": token[1]})
+    assert response.status_code == 303
+    assert "Check your inbox" in client.get(response.headers["Location"]).text
+
+
+def mail_to(stack: Stack, email: str, seconds: float) -> str:
+    """Wait for the catcher to hold a message to `email`; return what `make mail` shows of it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        shown = stack.make("mail", N="50", timeout=60)
+        for message in shown.split("=" * 72):
+            if f"To: {email}" in message:
+                return message
+        time.sleep(1)
+    raise AssertionError(f"no mail to {email} within {seconds} s:\n{shown}")
+
+
+def test_the_confirmation_mail_arrives_and_its_link_confirms(
+    stack: Stack, client: httpx.Client
+) -> None:
+    email = f"listener-{uuid.uuid4().hex[:8]}@mailbox.org"
+    sign_up(client, email)
+
+    message = mail_to(stack, email, seconds=30)
+    assert "Subject: Confirm your subscription to" in message
+    assert "List-Unsubscribe: <https://localhost:" in message
+    link = CONFIRM_LINK.search(message)
+    assert link, message
+
+    page = client.get(link[1])
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    confirmed = client.post(link[1], data={"csrf_token": token[1]})
+    assert confirmed.status_code == 200 and "You are subscribed" in confirmed.text
+    state = stack.compose(
+        "exec", "-T", "db", "psql", "--username=podcast", "--dbname=podcast", "--tuples-only",
+        "--no-align", "--command",
+        f"SELECT confirmed_at IS NOT NULL FROM newsletter_subscribers WHERE email = '{email}'",
+    )  # fmt: skip
+    assert state.strip() == "t"
+
+
+def test_a_sign_up_while_the_mail_server_is_down_is_kept_and_mailed_later(
+    stack: Stack, client: httpx.Client
+) -> None:
+    stack.compose("stop", "mailcatcher")
+    email = f"patient-{uuid.uuid4().hex[:8]}@mailbox.org"
+    try:
+        sign_up(client, email)  # succeeds: the mail waits in the queue
+        time.sleep(3)
+        waiting = stack.run("make", "doctor", check=False)
+        assert "e-mail(s) waiting" in waiting.split("== e-mail")[-1], waiting
+    finally:
+        stack.compose("start", "mailcatcher")
+    # The mailer retries after 10 s, 20 s, 40 s...: it goes out once the server is back.
+    message = mail_to(stack, email, seconds=90)
+    assert CONFIRM_LINK.search(message)
