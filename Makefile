@@ -82,6 +82,14 @@ doctor: check-docker
 mail: check-docker
 	docker compose exec mailcatcher show-mail $(or $(N),5)
 
+.PHONY: downloads ## Downloads per episode (7 days, 30 days, all time) and a daily chart
+downloads: check-docker
+	docker compose run --rm --no-deps -T migrate podcast-site downloads
+
+.PHONY: traffic ## A GoAccess report of Caddy's access log: page views, referrers, 404s, podcast apps
+traffic: check-docker
+	@$(SCRIPTS)/traffic.sh
+
 .PHONY: stats ## Show each service's CPU and memory use once
 stats: check-docker
 	@$(SCRIPTS)/stats.sh

@@ -1,8 +1,10 @@
 """The command line: importing content twice changes nothing the second time."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from podcast_site.cli import main
@@ -61,3 +63,39 @@ async def run_cli(*args: str) -> int:
     import asyncio
 
     return await asyncio.to_thread(main, list(args))
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_downloads_are_reported_per_episode_and_per_day(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
+    today = datetime.now(UTC).date()
+    connection = await asyncpg.connect(
+        host=settings.db_host, port=settings.db_port, user=settings.db_user,
+        password=settings.db_password.get_secret_value(), database="podcast_cli_test",
+    )  # fmt: skip
+    try:
+        for number, days_ago, count in ((3, 0, 5), (3, 10, 7), (1, 100, 2)):
+            await connection.execute(
+                "INSERT INTO episode_downloads (episode_id, day, count)"
+                " SELECT id, $2, $3 FROM episodes WHERE number = $1",
+                number, today - timedelta(days=days_ago), count,
+            )  # fmt: skip
+    finally:
+        await connection.close()
+    capsys.readouterr()
+
+    assert await run_cli("downloads") == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    (third,) = [line for line in lines if line.startswith("#3 ")]
+    assert third.split()[-3:] == ["5", "12", "12"]
+    (first,) = [line for line in lines if line.startswith("#1 ")]
+    assert first.split()[-3:] == ["0", "0", "2"]
+    # The busiest day of the 30 gets the longest bar; the others in proportion.
+    peak_day = today - timedelta(days=10)
+    (peak,) = [line for line in lines if line.startswith(f"{peak_day:%a %d %b}")]
+    (bar,) = [line for line in lines if line.startswith(f"{today:%a %d %b}")]
+    assert peak.split()[3] == "7" and peak.endswith(" " + "█" * 40)
+    assert bar.split()[3] == "5" and bar.endswith(" " + "█" * round(40 * 5 / 7))

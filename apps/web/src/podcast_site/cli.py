@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from podcast_site import privileges, queries
@@ -47,6 +48,30 @@ async def grant_web_role(settings: Settings) -> str:
     return f"{settings.db_app_user}: may read the content and write {', '.join(WRITABLE)}"
 
 
+async def report_downloads(settings: Settings, today: date) -> str:
+    """Describe downloads per episode and per day (the last 30), for the terminal."""
+    database = Database(create_engine(settings))
+    try:
+        async with database.sessionmaker() as session:
+            episodes = await queries.list_episode_downloads(session, today)
+            since = today - timedelta(days=29)
+            daily = await queries.list_daily_downloads(session, since)
+    finally:
+        await database.engine.dispose()
+    lines = [f"{'episode':<52} {'7 days':>8} {'30 days':>8} {'all time':>9}"]
+    for row in episodes:
+        title = f"#{row.number} {row.title}"
+        title = title if len(title) <= 52 else title[:51] + "…"
+        lines.append(f"{title:<52} {row.last_7_days:>8} {row.last_30_days:>8} {row.all_time:>9}")
+    lines += ["", "downloads a day, all episodes (the last 30 days):"]
+    days = [since + timedelta(days=n) for n in range(30)]
+    peak = max([daily.get(day, 0) for day in days] + [1])
+    for day in days:
+        total = daily.get(day, 0)
+        lines.append(f"{day:%a %d %b} {total:>7} {'█' * round(40 * total / peak)}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="podcast-site", description=__doc__)
@@ -61,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     help_text = "create or update web's database role with only the rights it needs"
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
+    help_text = "print downloads per episode (7 days, 30 days, all time) and per day"
+    commands.add_parser("downloads", help=help_text, description=help_text)
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -71,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "grant-web-role":
             summary = asyncio.run(grant_web_role(settings))
+        elif args.command == "downloads":
+            summary = asyncio.run(report_downloads(settings, datetime.now(UTC).date()))
         else:
             summary = asyncio.run(
                 sync_content(

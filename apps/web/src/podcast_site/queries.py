@@ -401,3 +401,44 @@ async def get_mail_queue(session: AsyncSession) -> MailQueue:
         .limit(1)
     )
     return MailQueue(waiting, oldest, last_error)
+
+
+@dataclass(frozen=True)
+class EpisodeDownloads:
+    """How often one episode was downloaded lately and in all."""
+
+    number: int
+    title: str
+    last_7_days: int
+    last_30_days: int
+    all_time: int
+
+
+async def list_episode_downloads(session: AsyncSession, today: date) -> list[EpisodeDownloads]:
+    """Return every episode's downloads, newest episode first (one query, for the owner)."""
+    count = EpisodeDownload.count
+    within = {
+        days: func.coalesce(
+            func.sum(count).filter(EpisodeDownload.day > today - timedelta(days=days)), 0
+        )
+        for days in (7, 30)
+    }
+    query = (
+        select(
+            Episode.number, Episode.title, within[7], within[30], func.coalesce(func.sum(count), 0)
+        )
+        .outerjoin(EpisodeDownload, EpisodeDownload.episode_id == Episode.id)
+        .group_by(Episode.id)
+        .order_by(Episode.number.desc())
+    )
+    return [EpisodeDownloads(*row) for row in (await session.execute(query)).all()]
+
+
+async def list_daily_downloads(session: AsyncSession, since: date) -> dict[date, int]:
+    """Return the downloads of all episodes per day since a day (days without any are absent)."""
+    query = (
+        select(EpisodeDownload.day, func.sum(EpisodeDownload.count))
+        .where(EpisodeDownload.day >= since)
+        .group_by(EpisodeDownload.day)
+    )
+    return {day: int(total) for day, total in (await session.execute(query)).all()}
