@@ -1,7 +1,9 @@
 """Small helpers the app tests share."""
 
 import re
+import xml.etree.ElementTree as ElementTree
 
+import html5lib
 from quart.typing import TestClientProtocol as Client
 
 
@@ -17,3 +19,10 @@ async def csrf_token(client: Client, path: str = "/newsletter") -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', await page_text(client, path))
     assert match, "the page has a form with a CSRF token"
     return match[1]
+
+
+def parse_html(page: str) -> ElementTree.Element:
+    """Parse a page as browsers do, failing on any HTML parse error (html5lib in strict mode)."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    document: ElementTree.Element = parser.parse(page)
+    return document

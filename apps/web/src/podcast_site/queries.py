@@ -73,13 +73,29 @@ async def get_episode(session: AsyncSession, number: int) -> Episode | None:
 
 
 async def get_episode_transcript(session: AsyncSession, number: int) -> Episode | None:
-    """Return one episode with its transcript, or None."""
+    """Return one episode with its transcript and duration (where its last cue ends), or None."""
     query = (
         select(Episode)
         .options(
-            load_only(Episode.number, Episode.slug, Episode.title, Episode.published_on),
+            load_only(
+                Episode.number,
+                Episode.slug,
+                Episode.title,
+                Episode.published_on,
+                Episode.duration_seconds,
+            ),
             undefer(Episode.transcript),
         )
+        .where(Episode.number == number)
+    )
+    return await session.scalar(query)
+
+
+async def get_episode_chapters(session: AsyncSession, number: int) -> Episode | None:
+    """Return one episode with its chapters, or None."""
+    query = (
+        select(Episode)
+        .options(load_only(Episode.number, Episode.slug, Episode.title, Episode.chapters))
         .where(Episode.number == number)
     )
     return await session.scalar(query)
