@@ -102,9 +102,14 @@ async def get_episode_chapters(session: AsyncSession, number: int) -> Episode | 
 
 
 async def list_feed_episodes(session: AsyncSession) -> Sequence[Episode]:
-    """Return every episode with what the podcast feed carries."""
+    """Return every episode with what the podcast feed carries, guests included."""
     query = (
-        select(Episode).options(undefer(Episode.show_notes_html)).order_by(Episode.number.desc())
+        select(Episode)
+        .options(
+            selectinload(Episode.guests).load_only(Guest.name, Guest.slug, Guest.photo_url),
+            undefer(Episode.show_notes_html),
+        )
+        .order_by(Episode.number.desc())
     )
     return (await session.scalars(query)).all()
 
