@@ -63,7 +63,7 @@ async def get_episode(session: AsyncSession, number: int) -> Episode | None:
     query = (
         select(Episode)
         .options(
-            selectinload(Episode.guests).load_only(Guest.name, Guest.slug),
+            selectinload(Episode.guests).load_only(Guest.name, Guest.slug, Guest.photo_url),
             selectinload(Episode.sponsors),
             undefer(Episode.show_notes_html),
         )

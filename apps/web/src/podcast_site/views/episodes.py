@@ -17,7 +17,7 @@ from quart import (
 )
 from quart.typing import ResponseReturnValue
 
-from podcast_site import queries, transcripts
+from podcast_site import linked_data, queries, transcripts
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.identity import Identity
@@ -53,7 +53,10 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
-    return await render_template("episode.html", episode=episode)
+    identity: Identity = current_app.extensions["identity"]
+    return await render_template(
+        "episode.html", episode=episode, linked_data=linked_data.podcast_episode(identity, episode)
+    )
 
 
 @blueprint.get("/transcript/<episode_number:number>")
