@@ -1,9 +1,11 @@
 """Make the demo show's media from its own text, and write the facts back into its files.
 
-For each episode in content/episodes: its number, title and summary, spoken
-(espeak-ng) and encoded as a small MP3 (LAME: mono, 16 kHz, 16 kbit/s) in
-content/media/audio/, with audio_url, audio_bytes and duration in the
-episode's front matter set to match the file. For each guest: a placeholder
+For each episode in content/episodes: the first paragraphs of its transcript
+(or its number, title and summary), spoken (espeak-ng) and encoded as a small
+MP3 (LAME: mono, 16 kHz, 16 kbit/s) in content/media/audio/; the transcript
+is cut to what was spoken, with each paragraph's real time, its chapters are
+moved to match, and audio_url, audio_bytes and duration in its front matter
+are set to the file's. For each guest: a placeholder
 portrait (initials on a colour of its own) in content/media/guests/. And the
 cover art, 1400 px square, with the show's name from site.toml.
 
@@ -40,41 +42,127 @@ def set_front_matter(path: Path, **values: object) -> None:
     path.write_text(head + separator + body)
 
 
-def speak(text: str, mp3: Path, tags: dict[str, str]) -> float:
-    """Speak text into an MP3; return its duration in seconds."""
-    with tempfile.TemporaryDirectory() as scratch:
-        wav = Path(scratch) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "165", "-w", str(wav), text], check=True)
-        with wave.open(str(wav)) as audio:
-            assert audio.getnframes() > 0, text
-        subprocess.run(
-            ["lame", "--quiet", "-m", "m", "--resample", "16", "-b", "16",
-             "--tt", tags["title"], "--ta", tags["artist"], "--tl", tags["album"],
-             "--tn", tags["track"], "--add-id3v2", str(wav), str(mp3)],
-            check=True,
-        )  # fmt: skip
+# The demo's audio is short (the repository keeps it): the first paragraphs
+# of each transcript, about this long, and the transcript is cut to what is
+# spoken, so that its times, the chapters and the file all agree.
+SPOKEN_SECONDS = 30
+PAUSE_SECONDS = 0.4
+PARAGRAPH = re.compile(r"\[(\d\d):(\d\d):(\d\d)\] ([^:]+): (.+)", re.DOTALL)
+
+
+def speak(text: str, wav: Path) -> None:
+    """Speak text into a WAV file (espeak-ng's own format: mono, 22,050 Hz)."""
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "165", "-w", str(wav), text], check=True)
+
+
+def join(parts: list[Path], out: Path) -> list[float]:
+    """Join WAV files with a short pause between them; return where each one starts."""
+    starts, frames = [], b""
+    with wave.open(str(parts[0])) as first:
+        params = first.getparams()
+    pause = b"\0" * int(params.framerate * PAUSE_SECONDS) * params.sampwidth
+    for part in parts:
+        starts.append(len(frames) / params.sampwidth / params.framerate)
+        with wave.open(str(part)) as audio:
+            frames += audio.readframes(audio.getnframes()) + pause
+    with wave.open(str(out), "wb") as joined:
+        joined.setparams(params)
+        joined.writeframes(frames)
+    return starts
+
+
+def encode(wav: Path, mp3: Path, tags: dict[str, str]) -> float:
+    """Encode speech as a small MP3 (mono, 16 kHz, 16 kbit/s); return its duration."""
+    subprocess.run(
+        ["lame", "--quiet", "-m", "m", "--resample", "16", "-b", "16",
+         "--tt", tags["title"], "--ta", tags["artist"], "--tl", tags["album"],
+         "--tn", tags["track"], "--add-id3v2", str(wav), str(mp3)],
+        check=True,
+    )  # fmt: skip
     return float(MP3(mp3).info.length)
 
 
+def clock(seconds: float) -> str:
+    """Format seconds as HH:MM:SS."""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def seconds_of(value: object) -> int:
+    """Read a chapter start as the content files write it (HH:MM:SS, MM:SS or seconds)."""
+    total = 0
+    for part in str(value).split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def move_chapters(text: str, kept: list[tuple[int, float]]) -> str:
+    """Move each chapter to where its first paragraph now starts; drop those cut away."""
+    block = re.search(r"^chapters:\n((?:  - .*\n)+)", text, flags=re.MULTILINE)
+    if block is None:
+        return text
+    lines, taken = [], set()
+    for line in block[1].splitlines():
+        start = re.search(r'start: "?([0-9:]+)"?', line)
+        assert start, line
+        later = [new for old, new in kept if old >= seconds_of(start[1])]
+        if later and later[0] not in taken:
+            taken.add(later[0])
+            lines.append(line.replace(start[0], f'start: "{clock(later[0])}"'))
+    return text.replace(block[0], "chapters:\n" + "".join(f"{line}\n" for line in lines))
+
+
 def make_audio(show: dict[str, str]) -> None:
-    """Speak every episode's number, title and summary, and record the file's facts."""
+    """Speak every episode, cut its transcript to what was spoken, and record the file's facts."""
     folder = MEDIA / "audio"
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted((CONTENT / "episodes").glob("*.md")):
         meta = frontmatter.load(path).metadata
+        transcript = path.with_name(f"{path.stem}.transcript.txt")
+        paragraphs = []
+        if transcript.is_file():
+            for paragraph in re.split(r"\n\s*\n", transcript.read_text().strip()):
+                match = PARAGRAPH.fullmatch(paragraph)
+                assert match, paragraph
+                hours, minutes, seconds, speaker, words = match.groups()
+                paragraphs.append(
+                    (int(hours) * 3600 + int(minutes) * 60 + int(seconds), speaker, words)
+                )
         mp3 = folder / f"{path.stem}.mp3"
-        text = f"{show['name']}, episode {meta['number']}. {meta['title']}. {meta['summary']}"
         tags = {"title": str(meta["title"]), "artist": show["host"], "album": show["name"],
                 "track": str(meta["number"])}  # fmt: skip
-        seconds = round(speak(text, mp3, tags))
-        hours, rest = divmod(seconds, 3600)
+        with tempfile.TemporaryDirectory() as scratch:
+            parts: list[Path] = []
+            if not paragraphs:
+                parts.append(Path(scratch) / "intro.wav")
+                speak(
+                    f"{show['name']}, episode {meta['number']}. {meta['title']}. {meta['summary']}",
+                    parts[0],
+                )
+            spoken = 0.0
+            for number, (_, _, words) in enumerate(paragraphs):
+                if parts and spoken >= SPOKEN_SECONDS:
+                    break
+                parts.append(Path(scratch) / f"{number}.wav")
+                speak(words, parts[-1])
+                with wave.open(str(parts[-1])) as audio:
+                    spoken += audio.getnframes() / audio.getframerate() + PAUSE_SECONDS
+            starts = join(parts, Path(scratch) / "episode.wav")
+            seconds = round(encode(Path(scratch) / "episode.wav", mp3, tags))
+        if paragraphs:
+            kept = paragraphs[: len(parts)]
+            transcript.write_text("\n\n".join(
+                f"[{clock(start)}] {speaker}: {words}"
+                for start, (_, speaker, words) in zip(starts, kept, strict=True)
+            ) + "\n")  # fmt: skip
+            path.write_text(move_chapters(path.read_text(), [
+                (old, start) for start, (old, _, _) in zip(starts, kept, strict=True)
+            ]))  # fmt: skip
         set_front_matter(
-            path,
-            duration=f'"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"',
-            audio_url=f"audio/{mp3.name}",
+            path, duration=f'"{clock(seconds)}"', audio_url=f"audio/{mp3.name}",
             audio_bytes=mp3.stat().st_size,
-        )
-        print(f"{mp3}: {seconds} s, {mp3.stat().st_size} bytes")
+        )  # fmt: skip
+        print(f"{mp3}: {seconds} s, {mp3.stat().st_size} bytes, {len(parts)} part(s) spoken")
 
 
 def colour(seed: str) -> str:

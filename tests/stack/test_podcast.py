@@ -1,14 +1,22 @@
 """The podcast features through Caddy over HTTPS: feed, downloads, search, sitemaps."""
 
 import io
+import json
+import uuid
 import xml.etree.ElementTree as ElementTree
 
 import httpx
 import podcastparser
 
+from podcast_site.identity import read_identity
 from tests.stack.test_site import NEWEST, SEARCH_WORD, SITE
+from tests.web.paths import SITE_FILE
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
+# The namespace's own, for podcast:guid (a UUIDv5 of the feed's URL).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+IDENTITY = read_identity(SITE_FILE)
 
 
 def test_the_feed_lists_every_episode_with_https_enclosures(client: httpx.Client) -> None:
@@ -22,6 +30,60 @@ def test_the_feed_lists_every_episode_with_https_enclosures(client: httpx.Client
         # Absolute, on the site's own https address: Caddy's forwarded scheme reached the app.
         assert enclosure["url"].startswith(f"{client.base_url}/episodes/download/")
         assert enclosure["file_size"] > 0 and episode["total_time"] > 0
+
+
+def test_the_channel_carries_the_shows_podcasting_2_identity(client: httpx.Client) -> None:
+    channel = ElementTree.fromstring(client.get("/episodes/rss").content).find("channel")
+    assert channel is not None
+
+    # Derived from the address the feed is really served at, unless site.toml sets it.
+    feed_address = f"{client.base_url.netloc.decode()}/episodes/rss"
+    expected = IDENTITY.podcast_guid or uuid.uuid5(PODCAST_GUID_NAMESPACE, feed_address)
+    assert channel.findtext(f"{PODCAST}guid") == str(expected)
+    locked = channel.find(f"{PODCAST}locked")
+    assert locked is not None and locked.get("owner") == IDENTITY.owner_email
+    assert locked.text == ("yes" if IDENTITY.locked else "no")
+    host = channel.find(f"{PODCAST}person")
+    assert host is not None and (host.text, host.get("role")) == (IDENTITY.host, "host")
+
+
+def test_every_transcript_and_chapters_file_the_feed_links_answers(client: httpx.Client) -> None:
+    items = ElementTree.fromstring(client.get("/episodes/rss").content).findall("channel/item")
+    links = [
+        (link.get("url") or "", link.get("type") or "")
+        for item in items
+        for link in item.findall(f"{PODCAST}transcript") + item.findall(f"{PODCAST}chapters")
+    ]
+    with_transcript = [episode for episode in SITE.episodes if episode.transcript]
+    with_chapters = [episode for episode in SITE.episodes if episode.meta.chapters]
+    assert len(links) == 3 * len(with_transcript) + len(with_chapters)
+
+    for url, mimetype in links:
+        assert url.startswith(f"{client.base_url}/episodes/"), url
+        response = client.get(httpx.URL(url).path)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"].split(";")[0] == mimetype, url
+        if mimetype != "text/html":
+            # Caddy passes the app's CORS header on, for browser players elsewhere.
+            assert response.headers["Access-Control-Allow-Origin"] == "*", url
+    for episode in with_chapters:
+        document = json.loads(
+            client.get(f"/episodes/chapters/{episode.meta.number}/{episode.slug}.json").content
+        )
+        assert [c["title"] for c in document["chapters"]] == [
+            c.title for c in episode.meta.chapters
+        ]
+
+
+def test_guests_in_the_feed_link_their_pages(client: httpx.Client) -> None:
+    items = ElementTree.fromstring(client.get("/episodes/rss").content).findall("channel/item")
+    guests = [
+        p for item in items for p in item.findall(f"{PODCAST}person") if p.get("role") == "guest"
+    ]
+    assert len(guests) == sum(len(episode.meta.guests) for episode in SITE.episodes)
+    for href in {guest.get("href") or "" for guest in guests}:
+        assert href.startswith(f"{client.base_url}/guests/"), href
+        assert client.get(httpx.URL(href).path).status_code == 200, href
 
 
 def test_a_repeat_feed_request_is_a_304_through_compression(client: httpx.Client) -> None:

@@ -1,7 +1,11 @@
 """Small helpers the app tests share."""
 
+import json
 import re
+import xml.etree.ElementTree as ElementTree
+from typing import Any
 
+import html5lib
 from quart.typing import TestClientProtocol as Client
 
 
@@ -17,3 +21,28 @@ async def csrf_token(client: Client, path: str = "/newsletter") -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', await page_text(client, path))
     assert match, "the page has a form with a CSRF token"
     return match[1]
+
+
+def parse_html(page: str) -> ElementTree.Element:
+    """Parse a page as browsers do, failing on any HTML parse error (html5lib in strict mode)."""
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    document: ElementTree.Element = parser.parse(page)
+    return document
+
+
+def linked_data(document: ElementTree.Element) -> list[dict[str, Any]]:
+    """Return the JSON-LD objects in a parsed page's `<script type="application/ld+json">`."""
+    return [
+        json.loads(script.text or "")
+        for script in document.iter("script")
+        if script.get("type") == "application/ld+json"
+    ]
+
+
+def meta_properties(document: ElementTree.Element) -> dict[str, str]:
+    """Return a parsed page's `<meta property=... content=...>` (OpenGraph) and `name=` tags."""
+    return {
+        meta.get("property") or meta.get("name") or "": meta.get("content") or ""
+        for meta in document.iter("meta")
+        if meta.get("content") is not None
+    }

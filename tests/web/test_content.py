@@ -127,3 +127,47 @@ def test_media_paths_cannot_leave_the_media_folder(tmp_path: Path) -> None:
                     ),
                 )
             )
+
+
+CHAPTERS = """chapters:
+  - {start: "00:00:00", title: Welcome}
+  - {start: "05:30", title: "Backups & restores", url: https://docs.test.example/backups}
+  - {start: 3600, title: The end}
+"""
+
+
+async def test_chapters_are_read_as_seconds_and_stored(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path, EPISODE.replace("---\nSome", CHAPTERS + "---\nSome"))
+
+    await import_content(session, read_content(root))
+
+    assert await session.scalar(select(Episode.chapters)) == [
+        {"start": 0, "title": "Welcome"},
+        {"start": 330, "title": "Backups & restores", "url": "https://docs.test.example/backups"},
+        {"start": 3600, "title": "The end"},
+    ]
+
+
+def test_chapters_out_of_order_or_past_the_end_are_problems(tmp_path: Path) -> None:
+    # The episode lasts 01:02:03.
+    chapters = """chapters:
+  - {start: 60, title: One}
+  - {start: 60, title: Two}
+  - {start: "01:10:00", title: Late}
+"""
+    with pytest.raises(ContentError) as raised:
+        read_content(write_content(tmp_path, EPISODE.replace("---\nSome", chapters + "---\nSome")))
+    message = str(raised.value)
+    assert "episodes/1: chapters.1: starts at or before the chapter above it" in message
+    assert "episodes/1: chapters.2: starts after the episode ends" in message
+
+
+def test_a_transcript_whose_times_run_backwards_is_a_problem(tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    (root / "episodes" / "001-hello.transcript.txt").write_text(
+        "[00:00:10] Ada: Hello.\n\n[00:00:05] Bob: Earlier?\n"
+    )
+    with pytest.raises(ContentError, match=r"episodes/1: transcript: \[00:00:05\] is not after"):
+        read_content(root)

@@ -71,7 +71,10 @@ async def hostile_app(
 ) -> AsyncIterator[Quart]:
     """The app with rows for the valid examples, and limits that never stop a request."""
     guest = await add_guest(session, "ada-example")
-    await add_episode(session, 1, slug="episode-1", guests=[guest], transcript="[00:00:01] A: b")
+    await add_episode(
+        session, 1, slug="episode-1", guests=[guest], transcript="[00:00:01] A: b",
+        chapters=[{"start": 0, "title": "All of it"}],
+    )  # fmt: skip
     unlimited = RateLimit(requests=10**9, seconds=60)
     names = ("rate_limit_search", "rate_limit_api", "rate_limit_signup")
     app = create_app(settings.model_copy(update=dict.fromkeys(names, unlimited)))
@@ -158,6 +161,9 @@ async def test_hostile_forms_and_odd_methods_are_never_a_server_error(
         "/episodes/show/2147483648/episode-1",
         "/episodes/show/0/episode-1",
         "/episodes/transcript/99999999999",
+        "/episodes/transcript/2147483648/episode-1.vtt",
+        "/episodes/transcript/1/episode-1.vtt.srt",
+        "/episodes/chapters/1/Episode_1.json",
         "/episodes/download/9223372036854775808/episode-1.mp3",
         "/api/episodes/2147483648",
         "/guests/a%00b",

@@ -29,6 +29,8 @@ EXEMPT = {
     "episodes.index",
     "episodes.show",
     "episodes.transcript",
+    "episodes.captions",
+    "episodes.chapters",
     "feeds.podcast_feed",
     "feeds.sitemap_index",
     "feeds.sitemap",

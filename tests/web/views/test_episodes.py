@@ -1,6 +1,7 @@
-"""Episode pages, transcripts, and the download counter."""
+"""Episode pages, transcripts, captions, chapters, and the download counter."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from podcast_site.housekeeping import keep_house
 from podcast_site.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
 from podcast_site.queries import add_download_salt, record_download
 from tests.web.factories import add_episode, add_guest, add_sponsor
-from tests.web.helpers import page_text
+from tests.web.helpers import page_text, parse_html
 
 TRANSCRIPT = "[00:00:00] Jordan: Welcome <back>.\n\n[00:00:05] Ada: Thanks & hello.\n\nApplause."
 
@@ -91,6 +92,88 @@ async def test_an_episode_without_a_transcript_has_no_transcript_page(
 ) -> None:
     await add_episode(session, 3, slug="three")
     await page_text(client, "/episodes/transcript/3/three", status=404)
+
+
+async def test_captions_come_as_webvtt_and_srt_for_any_web_player(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 3, slug="three", duration_seconds=600, transcript=TRANSCRIPT)
+
+    vtt = await client.get("/episodes/transcript/3/three.vtt")
+    srt = await client.get("/episodes/transcript/3/three.srt")
+
+    assert vtt.status_code == srt.status_code == 200
+    assert vtt.content_type == "text/vtt; charset=utf-8"
+    assert srt.content_type == "application/x-subrip"
+    # Browser players on other sites fetch these with scripts.
+    assert vtt.headers["Access-Control-Allow-Origin"] == "*"
+    assert srt.headers["Access-Control-Allow-Origin"] == "*"
+    vtt_text = await vtt.get_data(as_text=True)
+    assert vtt_text.startswith("WEBVTT\n")
+    assert "00:00:05.000 --> 00:10:00.000\n<v Ada>Thanks &amp; hello.</v>\nApplause." in vtt_text
+    assert "2\n00:00:05,000 --> 00:10:00,000\nAda: Thanks & hello.\n" in (
+        await srt.get_data(as_text=True)
+    )
+
+
+async def test_captions_redirect_a_wrong_slug_and_need_a_transcript(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 3, slug="three", transcript=TRANSCRIPT)
+    await add_episode(session, 4, slug="four")
+
+    for form in ("vtt", "srt"):
+        moved = await client.get(f"/episodes/transcript/3/old-title.{form}")
+        assert moved.status_code == 301
+        assert moved.headers["Location"] == f"/episodes/transcript/3/three.{form}"
+        assert (await client.get(f"/episodes/transcript/4/four.{form}")).status_code == 404
+        assert (await client.get(f"/episodes/transcript/99/nine.{form}")).status_code == 404
+
+
+async def test_chapters_are_a_json_chapters_file_and_a_list_on_the_page(
+    client: Client, session: AsyncSession
+) -> None:
+    chapters = [
+        {"start": 0, "title": "Welcome"},
+        {"start": 754, "title": "Tests & <mocks>", "url": "https://docs.test.example/t"},
+    ]
+    await add_episode(session, 7, slug="seven", title="Seven", chapters=chapters)
+
+    response = await client.get("/episodes/chapters/7/seven.json")
+
+    assert response.status_code == 200
+    assert response.content_type == "application/json+chapters"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert json.loads(await response.get_data(as_text=True)) == {
+        "version": "1.2.0",
+        "title": "Seven",
+        "podcastName": "Test Cast",
+        "author": "Tess Host",
+        "chapters": [
+            {"startTime": 0, "title": "Welcome"},
+            {"startTime": 754, "title": "Tests & <mocks>", "url": "https://docs.test.example/t"},
+        ],
+    }
+    page = parse_html(await page_text(client, "/episodes/show/7/seven"))
+    (listing,) = [ol for ol in page.iter("ol") if ol.get("class") == "chapters"]
+    assert [" ".join("".join(li.itertext()).split()) for li in listing] == [
+        "0:00 Welcome",
+        "12:34 Tests & <mocks>",
+    ]
+    assert [a.get("href") for a in listing.iter("a")] == ["https://docs.test.example/t"]
+
+
+async def test_chapters_redirect_a_wrong_slug_and_need_chapters(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven", chapters=[{"start": 0, "title": "All of it"}])
+    await add_episode(session, 8, slug="eight")
+
+    moved = await client.get("/episodes/chapters/7/old.json")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/episodes/chapters/7/seven.json"
+    assert (await client.get("/episodes/chapters/8/eight.json")).status_code == 404
+    assert "Chapters" not in await page_text(client, "/episodes/show/8/eight")
 
 
 async def test_content_pages_answer_a_repeat_with_304_until_the_content_changes(

@@ -1,17 +1,29 @@
 """The podcast feed, the sitemaps and robots.txt, read by real parsers."""
 
 import io
+import json
+import uuid
 import xml.etree.ElementTree as ElementTree
 from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
 
+import feedparser
 import podcastparser
+import pytest
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from podcast_site.app import create_app
+from podcast_site.identity import read_identity
 from podcast_site.models import Episode
-from tests.web.factories import add_episode
+from podcast_site.settings import Settings
+from podcast_site.views.feeds import podcast_guid
+from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import page_text
+from tests.web.paths import FIXTURE_SITE_FILE
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -59,21 +71,6 @@ async def test_every_episode_has_enclosure_duration_and_guid(
         assert len(parsed["guid"]) == 36 and not parsed["guid"].startswith("http")
 
 
-async def test_episodes_with_a_transcript_link_it_in_the_podcast_namespace(
-    client: Client, session: AsyncSession
-) -> None:
-    # podcastparser knows only the namespace's old GitHub URI, so read it directly.
-    await add_episode(session, 1, transcript="[00:00:00] Jordan: hi")
-    await add_episode(session, 2)
-
-    items = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
-
-    transcripts = [item.find("podcast:transcript", NAMESPACES) for item in items]
-    assert transcripts[1] is not None and transcripts[0] is None  # newest first
-    assert transcripts[1].get("url") == "http://localhost/episodes/transcript/1/episode-1"
-    assert transcripts[1].get("type") == "text/html"
-
-
 async def test_the_channel_carries_apples_tags(client: Client, session: AsyncSession) -> None:
     await add_episode(session, 1)
     channel = ElementTree.fromstring(await feed_text(client)).find("channel")
@@ -98,6 +95,226 @@ async def test_the_channel_carries_apples_tags(client: Client, session: AsyncSes
     assert published.isoformat() == "2026-01-13T00:00:00+00:00"
 
 
+# What the Podcasting 2.0 namespace documents for the tags the feed uses.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+TRANSCRIPT_TYPES = {"text/vtt", "application/x-subrip", "text/html", "application/json"}
+CAST_ROLES = {"host", "co-host", "guest"}  # the taxonomy's roles in the group "cast"
+EPISODE_TYPES = {"full", "trailer", "bonus"}
+CHAPTERS = [
+    {"start": 0, "title": "Welcome"},
+    {"start": 95, "title": "Backups & <restores>", "url": "https://docs.test.example/backups"},
+]
+
+
+def podcast(element: ElementTree.Element, tag: str) -> list[ElementTree.Element]:
+    """Return an element's children in the podcast namespace with the given name."""
+    return element.findall(f"podcast:{tag}", NAMESPACES)
+
+
+def assert_absolute(url: str | None) -> str:
+    """Check that a URL in the feed is absolute (http in tests, https through Caddy)."""
+    assert url is not None and urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc
+    return url
+
+
+async def fetch(client: Client, url: str, mimetype: str) -> str:
+    """Request a URL the feed links to, through the app, and check its status and type."""
+    response = await client.get(urlsplit(url).path)
+    assert response.status_code == 200, url
+    assert response.mimetype == mimetype, url
+    return await response.get_data(as_text=True)
+
+
+async def add_full_episode(session: AsyncSession) -> None:
+    """Add episode 1 with two guests (one with a photo), a transcript and chapters."""
+    ada = await add_guest(
+        session, "ada-example", name="Ada", photo_url="https://img.test.example/a.jpg"
+    )
+    bob = await add_guest(session, "bob-example", name="Bob")
+    transcript = "[00:00:00] Tess: Hi.\n\n[00:01:35] Ada: Backups."
+    await add_episode(session, 1, guests=[ada, bob], transcript=transcript, chapters=CHAPTERS)
+
+
+async def test_the_channel_carries_the_podcasting_2_tags(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1)
+    channel = ElementTree.fromstring(await feed_text(client)).find("channel")
+    assert channel is not None
+
+    (guid,) = podcast(channel, "guid")
+    # The namespace's recipe: the feed's URL without scheme and trailing slash.
+    assert guid.text == str(uuid.uuid5(PODCAST_GUID_NAMESPACE, "localhost/episodes/rss"))
+    (locked,) = podcast(channel, "locked")
+    assert (locked.text, locked.get("owner")) == ("yes", "owner@testcast.example")
+    (funding,) = podcast(channel, "funding")
+    assert funding.get("url") == "https://testcast.example/support"
+    assert funding.text and len(funding.text) <= 128
+    (host,) = podcast(channel, "person")
+    assert host.text == "Tess Host" and host.get("role") == "host"
+    assert host.get("href") == "https://tess.test.example"
+    assert assert_absolute(host.get("img")) == "http://localhost/media/tess.jpg"
+
+
+def test_the_podcast_guid_follows_the_namespace_or_site_toml() -> None:
+    identity = read_identity(FIXTURE_SITE_FILE)
+    # The namespace's own examples, however the URL is written.
+    assert podcast_guid(identity, "https://podnews.net/rss/") == (
+        "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    )
+    assert podcast_guid(identity, "http://mp3s.nashownotes.com/pc20rss.xml") == (
+        "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    )
+    kept = uuid.UUID("917393e3-1b1e-5cef-ace4-edaa54e1f810")
+    moved = identity.model_copy(update={"podcast_guid": kept})
+    assert podcast_guid(moved, "https://new-domain.example/episodes/rss") == str(kept)
+
+
+async def test_site_toml_can_set_the_guid_and_unlock_the_feed(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text()
+        + 'podcast_guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"\nlocked = false\n'
+    )
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    async with app.test_app():
+        app.extensions["database"].sessionmaker = sessionmaker
+        channel = ElementTree.fromstring(await feed_text(app.test_client())).find("channel")
+
+    assert channel is not None
+    assert podcast(channel, "guid")[0].text == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert podcast(channel, "locked")[0].text == "no"
+
+
+async def test_an_item_with_guests_names_them_and_the_host_again(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_full_episode(session)
+    await add_episode(session, 2)
+    solo, with_guests = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
+
+    # An item's people replace the channel's: a solo episode names none, so
+    # the channel's host stands; one with guests names the host again.
+    assert podcast(solo, "person") == []
+    host, ada, bob = podcast(with_guests, "person")
+    assert (host.text, host.get("role")) == ("Tess Host", "host")
+    for person in (host, ada, bob):
+        assert person.get("role") in CAST_ROLES and person.get("group", "cast") == "cast"
+    assert [(ada.text, ada.get("role")), (bob.text, bob.get("role"))] == [
+        ("Ada", "guest"),
+        ("Bob", "guest"),
+    ]
+    assert ada.get("img") == "https://img.test.example/a.jpg" and bob.get("img") is None
+    for guest in (ada, bob):
+        await fetch(client, assert_absolute(guest.get("href")), "text/html")
+
+
+async def test_transcripts_come_as_webvtt_srt_and_html_at_urls_that_answer(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_full_episode(session)
+    await add_episode(session, 2)
+    solo, with_transcript = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
+
+    assert podcast(solo, "transcript") == []
+    transcripts = podcast(with_transcript, "transcript")
+    assert [t.get("type") for t in transcripts] == ["text/vtt", "application/x-subrip", "text/html"]
+    for transcript in transcripts:
+        assert transcript.get("type") in TRANSCRIPT_TYPES
+        url = assert_absolute(transcript.get("url"))
+        body = await fetch(client, url, transcript.get("type") or "")
+        assert "Backups." in body, url
+
+
+async def test_chapters_link_a_json_chapters_file_that_follows_the_spec(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_full_episode(session)
+    await add_episode(session, 2)
+    solo, with_chapters = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
+
+    assert podcast(solo, "chapters") == []
+    (link,) = podcast(with_chapters, "chapters")
+    assert link.get("type") == "application/json+chapters"
+    document = json.loads(
+        await fetch(client, assert_absolute(link.get("url")), "application/json+chapters")
+    )
+
+    assert isinstance(document["version"], str) and document["version"].startswith("1.2")
+    assert (document["title"], document["podcastName"]) == ("Episode 1", "Test Cast")
+    starts = [chapter["startTime"] for chapter in document["chapters"]]
+    assert starts == sorted(starts) == [0, 95]
+    assert all(isinstance(start, int | float) for start in starts)
+    assert document["chapters"][1] == {
+        "startTime": 95,
+        "title": "Backups & <restores>",
+        "url": "https://docs.test.example/backups",
+    }
+
+
+async def test_every_item_has_an_itunes_episode_number_and_type(
+    client: Client, session: AsyncSession
+) -> None:
+    for number in (1, 2, 3):
+        await add_episode(session, number)
+    items = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
+    assert [item.findtext("itunes:episode", namespaces=NAMESPACES) for item in items] == [
+        "3",
+        "2",
+        "1",
+    ]
+    assert {item.findtext("itunes:episodeType", namespaces=NAMESPACES) for item in items} <= (
+        EPISODE_TYPES
+    )
+
+
+async def test_podcastparser_reads_the_podcasting_2_tags(
+    client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gPodder's parser knows the namespace only by its old GitHub URI; teach
+    # it the current one, and its handlers read our tags as they read others'.
+    monkeypatch.setitem(podcastparser.Namespace.NAMESPACES, NAMESPACES["podcast"], "podcast")
+    await add_full_episode(session)
+
+    parsed = parse_podcast(await feed_text(client))
+
+    assert parsed["import_prohibited"] is True
+    assert parsed["funding_url"] == "https://testcast.example/support"
+    (episode,) = cast(list[dict[str, Any]], parsed["episodes"])
+    assert [(p["name"], p["role"], p["group"]) for p in episode["persons"]] == [
+        ("Tess Host", "host", "cast"),
+        ("Ada", "guest", "cast"),
+        ("Bob", "guest", "cast"),
+    ]
+    # It keeps one transcript, the last: the HTML page.
+    assert episode["transcript_url"] == "http://localhost/episodes/transcript/1/episode-1"
+    assert episode["chapters_json_url"] == "http://localhost/episodes/chapters/1/episode-1.json"
+    assert episode["number"] == 1 and episode["type"] == "full"
+
+
+async def test_feedparser_reads_the_feed_and_its_new_tags(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_full_episode(session)
+
+    parsed = feedparser.parse(await feed_text(client))
+
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "rss20"
+    assert parsed.feed.podcast_guid == str(
+        uuid.uuid5(PODCAST_GUID_NAMESPACE, "localhost/episodes/rss")
+    )
+    assert parsed.feed.podcast_locked["owner"] == "owner@testcast.example"
+    assert parsed.feed.podcast_funding["url"] == "https://testcast.example/support"
+    (entry,) = parsed.entries
+    assert (entry.itunes_episode, entry.itunes_episodetype) == ("1", "full")
+    # feedparser keeps the attributes of the last of repeated tags.
+    assert entry.podcast_person == {"role": "guest", "href": "http://localhost/guests/bob-example"}
+    assert entry.podcast_chapters["type"] == "application/json+chapters"
+
+
 async def test_guids_never_change_when_an_episode_is_edited(
     client: Client, session: AsyncSession
 ) -> None:
@@ -115,7 +332,10 @@ async def test_guids_never_change_when_an_episode_is_edited(
 
 async def test_any_text_makes_a_valid_feed(client: Client, session: AsyncSession) -> None:
     nasty = "Ampersands & <tags> \"quotes\" 'apostrophes' ]]> \x0b\x0c control ünï 🎙️"
-    await add_episode(session, 1, title=nasty, summary=nasty, show_notes_html=f"<p>{nasty}</p>")
+    guest = await add_guest(session, name=nasty, photo_url=f"https://img.test.example/{nasty}")
+    await add_episode(
+        session, 1, title=nasty, summary=nasty, show_notes_html=f"<p>{nasty}</p>", guests=[guest]
+    )
 
     feed = await feed_text(client)
 
@@ -124,6 +344,8 @@ async def test_any_text_makes_a_valid_feed(client: Client, session: AsyncSession
     expected = nasty.replace("\x0b", "").replace("\x0c", "")
     assert item.findtext("title") == expected
     assert item.findtext("description") == expected
+    person = podcast(item, "person")[1]
+    assert person.text == expected and person.get("img") == f"https://img.test.example/{expected}"
     episodes = parse_podcast(feed)["episodes"]
     # podcastparser squeezes runs of whitespace, as podcast apps show titles.
     assert isinstance(episodes, list) and episodes[0]["title"] == " ".join(expected.split())

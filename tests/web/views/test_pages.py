@@ -5,7 +5,10 @@ import re
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from podcast_site.content import import_content, read_content
 from tests.web.factories import add_episode, add_guest
+from tests.web.helpers import meta_properties, page_text, parse_html
+from tests.web.paths import FIXTURE_CONTENT
 
 
 async def test_home_lists_the_latest_episodes_newest_first(
@@ -59,3 +62,65 @@ async def test_static_urls_carry_a_content_hash_and_are_served(client: Client) -
     response = await client.get(stylesheet[1])
     assert response.status_code == 200
     assert b".site-header" in await response.get_data()
+
+
+# Every page a visitor can reach, with the fixture show loaded; content pages
+# name their canonical URL, the others none.
+CONTENT_PAGES = [
+    "/",
+    "/episodes",
+    "/episodes/show/1/first-steps",
+    "/episodes/transcript/1/first-steps",
+    "/guests",
+    "/guests/ada-example",
+    "/sponsors",
+]
+OTHER_PAGES = ["/search", "/search?q=caching", "/newsletter"]
+
+
+async def test_every_page_is_valid_html_and_shares_well(
+    client: Client, session: AsyncSession
+) -> None:
+    await import_content(session, read_content(FIXTURE_CONTENT))
+
+    for path in CONTENT_PAGES + OTHER_PAGES:
+        document = parse_html(await page_text(client, path))  # raises on any parse error
+        meta = meta_properties(document)
+        assert meta["og:site_name"] == "Test Cast", path
+        assert meta["og:title"] and meta["og:description"] == meta["description"], path
+        assert meta["og:type"] == "website", path
+        assert meta["og:image"] == "http://localhost/media/cover.png", path
+        assert meta["twitter:card"] == "summary", path
+        canonical = [
+            link.get("href") for link in document.iter("link") if link.get("rel") == "canonical"
+        ]
+        if path in CONTENT_PAGES:
+            assert canonical == [f"http://localhost{path}"] == [meta["og:url"]], path
+        else:
+            assert canonical == [] and "og:url" not in meta, path
+
+
+async def test_a_tracking_query_string_keeps_the_canonical_url(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven")
+    document = parse_html(await page_text(client, "/episodes/show/7/seven?utm_source=mastodon"))
+    assert meta_properties(document)["og:url"] == "http://localhost/episodes/show/7/seven"
+
+
+async def test_an_episode_shares_its_title_summary_and_audio(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven", title="Tested & <backed> up", summary="Why.")
+
+    meta = meta_properties(parse_html(await page_text(client, "/episodes/show/7/seven")))
+
+    assert meta["og:title"] == "Tested & <backed> up"
+    assert meta["og:description"] == "Why."
+    assert meta["og:audio"] == "http://localhost/episodes/download/7/seven.mp3"
+    assert meta["og:audio:type"] == "audio/mpeg"
+
+
+async def test_the_error_page_is_valid_html_without_a_canonical_url(client: Client) -> None:
+    document = parse_html(await page_text(client, "/no/such/page", status=404))
+    assert "og:url" not in meta_properties(document)

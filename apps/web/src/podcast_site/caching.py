@@ -93,7 +93,12 @@ def init_app(app: Quart, max_entries: int, revision_ttl_seconds: float) -> None:
 
 
 def content_page(
-    *, max_age: int = 0, store: bool = True, forms: bool = False, uses_query: bool = False
+    *,
+    max_age: int = 0,
+    store: bool = True,
+    forms: bool = False,
+    uses_query: bool = False,
+    cross_origin: bool = False,
 ) -> Callable[[View], View]:
     """Serve a view that depends only on URL and content with ETags and a page cache.
 
@@ -105,6 +110,8 @@ def content_page(
     their own token swapped in (so the page and its ETag are private).
     `uses_query=True` is for views that read the query string; for the others
     `?utm_source=...` and the like share one cached page.
+    `cross_origin=True` lets scripts on any site read the response (CORS), for
+    files that web players fetch from their own pages: transcripts, chapters.
     Responses other than 200 (redirects, 404s) pass through untouched.
     """
 
@@ -127,6 +134,9 @@ def content_page(
                 ),
                 "ETag": f'W/"{etag.hexdigest()}"',
             }
+            if cross_origin:
+                # Public data, and a `*` never lets a browser send cookies along.
+                headers["Access-Control-Allow-Origin"] = "*"
             if request.if_none_match.contains_weak(etag.hexdigest()):
                 return Response(status=304, headers=headers)
 

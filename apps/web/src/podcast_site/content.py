@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
+from podcast_site import transcripts
 from podcast_site.markdown import render_markdown
 from podcast_site.models import Base, Episode, Guest, Sponsor
 
@@ -72,6 +74,16 @@ class SponsorFile(BaseModel):
     url: HttpsUrl
 
 
+class Chapter(BaseModel):
+    """A chapter of an episode: where it starts, its title, and a page about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)]
+    title: str = Field(min_length=1, max_length=200)
+    url: HttpsUrl | None = None
+
+
 class EpisodeFile(BaseModel):
     """The front matter of `episodes/<number>-<slug>.md`; the body is the show notes."""
 
@@ -88,6 +100,7 @@ class EpisodeFile(BaseModel):
     guests: list[str] = []
     sponsors: list[str] = []
     tags: list[Annotated[str, Field(pattern=SLUG, max_length=50)]] = []
+    chapters: list[Chapter] = []
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,12 @@ def read_content(root: Path) -> Content:
             problems.append(f"{name}: unknown guest {guest!r} (no guests/{guest}.md)")
         for sponsor in sorted(set(episode.meta.sponsors) - known_sponsors):
             problems.append(f"{name}: unknown sponsor {sponsor!r} (no sponsors/{sponsor}.md)")
+        problems.extend(f"{name}: {problem}" for problem in _chapter_problems(episode.meta))
+        if episode.transcript is not None:
+            problems.extend(
+                f"{name}: transcript: {problem}"
+                for problem in transcripts.find_problems(episode.transcript, episode.meta.duration)
+            )
     if problems:
         raise ContentError("content has problems:\n  " + "\n  ".join(problems))
     return Content(
@@ -169,6 +188,21 @@ def read_content(root: Path) -> Content:
         sponsors=sponsors,
         episodes=sorted(episodes, key=lambda episode: episode.meta.number),
     )
+
+
+def _chapter_problems(meta: EpisodeFile) -> list[str]:
+    """Say which chapters start out of order or after the episode ends."""
+    problems = [
+        f"chapters.{index}: starts at or before the chapter above it"
+        for index, (above, chapter) in enumerate(pairwise(meta.chapters), start=1)
+        if chapter.start <= above.start
+    ]
+    problems += [
+        f"chapters.{index}: starts after the episode ends"
+        for index, chapter in enumerate(meta.chapters)
+        if chapter.start >= meta.duration
+    ]
+    return problems
 
 
 def _read_transcript(episode_path: Path) -> str | None:
@@ -315,6 +349,7 @@ async def import_content(session: AsyncSession, content: Content) -> ImportRepor
                 "show_notes": episode.show_notes,
                 "show_notes_html": render_markdown(episode.show_notes),
                 "transcript": episode.transcript,
+                "chapters": [chapter.model_dump(exclude_none=True) for chapter in meta.chapters],
                 # Sorted as the relationships load them, so equal lists compare equal.
                 "guests": sorted((guests[slug] for slug in meta.guests), key=by_name),
                 "sponsors": sorted((sponsors[slug] for slug in meta.sponsors), key=by_name),

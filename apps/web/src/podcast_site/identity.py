@@ -3,12 +3,28 @@
 import tomllib
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class IdentityError(Exception):
     """site.toml is missing or wrong; the message says what to fix."""
+
+
+HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
+# A path on this site (`/media/cover.png`) or a full https:// URL.
+SiteOrHttpsUrl = Annotated[str, Field(pattern=r"^(/|https://)\S+$", max_length=500)]
+
+
+class Funding(BaseModel):
+    """Where listeners can support the show: a link and the words podcast apps show with it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: HttpsUrl
+    # The namespace asks for at most 128 characters; directories cut longer ones.
+    text: str = Field(min_length=1, max_length=128)
 
 
 class Identity(BaseModel):
@@ -20,12 +36,17 @@ class Identity(BaseModel):
     tagline: str = Field(min_length=1, max_length=300)
     language: str = Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     host: str = Field(min_length=1, max_length=200)
+    host_url: HttpsUrl | None = None
+    host_photo_url: SiteOrHttpsUrl | None = None
     owner_name: str = Field(min_length=1, max_length=200)
     owner_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     category: str = Field(min_length=1, max_length=100)
     explicit: bool
     guid_namespace: uuid.UUID
-    cover_art: str = Field(pattern=r"^(/|https://)\S+$", max_length=500)
+    cover_art: SiteOrHttpsUrl
+    podcast_guid: uuid.UUID | None = None
+    locked: bool = True
+    funding: Funding | None = None
 
 
 def read_identity(path: Path) -> Identity:

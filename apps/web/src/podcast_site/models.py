@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -120,6 +120,14 @@ class Sponsor(Base):
     blurb_html: Mapped[str] = mapped_column(Text, default="")
 
 
+class ChapterRow(TypedDict):
+    """A chapter as an episode stores it: seconds from the start, a title, maybe a link."""
+
+    start: int
+    title: str
+    url: NotRequired[str]
+
+
 class Episode(Base):
     """One published episode of the podcast."""
 
@@ -137,6 +145,9 @@ class Episode(Base):
     audio_bytes: Mapped[int] = mapped_column(BigInteger)
     youtube_id: Mapped[str | None] = mapped_column(String(11))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list)
+    # Ordered by start, shown and served as they are, never queried; a few
+    # hundred bytes, so loaded with the row rather than deferred.
+    chapters: Mapped[list[ChapterRow]] = mapped_column(JSONB, default=list)
     show_notes: Mapped[str] = deferred_text(default="")
     show_notes_html: Mapped[str] = deferred_text(default="")
     transcript: Mapped[str | None] = deferred_text()

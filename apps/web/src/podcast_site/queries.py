@@ -84,11 +84,17 @@ async def get_episode(session: AsyncSession, number: int) -> Episode | None:
 
 
 async def get_episode_transcript(session: AsyncSession, number: int) -> Episode | None:
-    """Return one episode with its transcript, or None."""
+    """Return one episode with its transcript and duration (where its last cue ends), or None."""
     query = (
         select(Episode)
         .options(
-            load_only(Episode.number, Episode.slug, Episode.title, Episode.published_on),
+            load_only(
+                Episode.number,
+                Episode.slug,
+                Episode.title,
+                Episode.published_on,
+                Episode.duration_seconds,
+            ),
             undefer(Episode.transcript),
         )
         .where(Episode.number == number)
@@ -96,10 +102,25 @@ async def get_episode_transcript(session: AsyncSession, number: int) -> Episode 
     return await session.scalar(query)
 
 
-async def list_feed_episodes(session: AsyncSession) -> Sequence[Episode]:
-    """Return every episode with what the podcast feed carries."""
+async def get_episode_chapters(session: AsyncSession, number: int) -> Episode | None:
+    """Return one episode with its chapters, or None."""
     query = (
-        select(Episode).options(undefer(Episode.show_notes_html)).order_by(Episode.number.desc())
+        select(Episode)
+        .options(load_only(Episode.number, Episode.slug, Episode.title, Episode.chapters))
+        .where(Episode.number == number)
+    )
+    return await session.scalar(query)
+
+
+async def list_feed_episodes(session: AsyncSession) -> Sequence[Episode]:
+    """Return every episode with what the podcast feed carries, guests included."""
+    query = (
+        select(Episode)
+        .options(
+            selectinload(Episode.guests).load_only(Guest.name, Guest.slug, Guest.photo_url),
+            undefer(Episode.show_notes_html),
+        )
+        .order_by(Episode.number.desc())
     )
     return (await session.scalars(query)).all()
 

@@ -1,24 +1,39 @@
-"""Render the episode pages, and count and redirect audio downloads."""
+"""Render the episode pages, their transcripts and chapters, and count and redirect downloads."""
 
-import re
+import json
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from quart import Blueprint, Response, abort, redirect, render_template, request, url_for
+from quart import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from quart.typing import ResponseReturnValue
 
-from podcast_site import queries
+from podcast_site import linked_data, queries, transcripts
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.identity import Identity
 from podcast_site.templating import media_url
 from podcast_site.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
 
-# "[00:12:34] Name: what they said" — one paragraph of a transcript file.
-TRANSCRIPT_LINE = re.compile(
-    r"\[(?P<time>\d+:\d{2}:\d{2})\]\s*(?P<speaker>[^:\n]{1,60}):\s*(?P<text>.*)", re.S
-)
+# The Podcasting 2.0 JSON chapters format, and the type its files are served with.
+CHAPTERS_VERSION = "1.2.0"
+CHAPTERS_TYPE = "application/json+chapters"
+# How /transcript/<n>/<slug>.<form> writes the transcript, and the type it says it is.
+CAPTION_FORMS: dict[str, tuple[Callable[[list[transcripts.Cue]], str], str]] = {
+    "vtt": (transcripts.to_webvtt, "text/vtt; charset=utf-8"),
+    "srt": (transcripts.to_srt, "application/x-subrip"),
+}
 
 
 @blueprint.get("")
@@ -39,7 +54,10 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
-    return await render_template("episode.html", episode=episode)
+    identity: Identity = current_app.extensions["identity"]
+    return await render_template(
+        "episode.html", episode=episode, linked_data=linked_data.podcast_episode(identity, episode)
+    )
 
 
 @blueprint.get("/transcript/<episode_number:number>")
@@ -52,13 +70,48 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.transcript", number=number, slug=episode.slug), 301)
-    paragraphs = [
-        match.groupdict()
-        if (match := TRANSCRIPT_LINE.fullmatch(paragraph))
-        else {"text": paragraph}
-        for paragraph in re.split(r"\n\s*\n", episode.transcript)
-    ]
+    paragraphs = transcripts.read_paragraphs(episode.transcript)
     return await render_template("transcript.html", episode=episode, paragraphs=paragraphs)
+
+
+@blueprint.get("/transcript/<episode_number:number>/<slug:slug>.vtt", defaults={"form": "vtt"})
+@blueprint.get("/transcript/<episode_number:number>/<slug:slug>.srt", defaults={"form": "srt"})
+@content_page(cross_origin=True)
+async def captions(number: int, slug: str, form: str) -> ResponseReturnValue:
+    """Serve an episode's transcript as timed captions: WebVTT or SubRip."""
+    episode = await queries.get_episode_transcript(get_session(), number)
+    if episode is None or episode.transcript is None:
+        abort(404)
+    if slug != episode.slug:
+        canonical = url_for("episodes.captions", number=number, slug=episode.slug, form=form)
+        return redirect(canonical, 301)
+    write, content_type = CAPTION_FORMS[form]
+    cues = transcripts.make_cues(episode.transcript, episode.duration_seconds)
+    return Response(write(cues), content_type=content_type)
+
+
+@blueprint.get("/chapters/<episode_number:number>/<slug:slug>.json")
+@content_page(cross_origin=True)
+async def chapters(number: int, slug: str) -> ResponseReturnValue:
+    """Serve an episode's chapters in the Podcasting 2.0 JSON chapters format."""
+    episode = await queries.get_episode_chapters(get_session(), number)
+    if episode is None or not episode.chapters:
+        abort(404)
+    if slug != episode.slug:
+        return redirect(url_for("episodes.chapters", number=number, slug=episode.slug), 301)
+    identity: Identity = current_app.extensions["identity"]
+    document = {
+        "version": CHAPTERS_VERSION,
+        "title": episode.title,
+        "podcastName": identity.name,
+        "author": identity.host,
+        "chapters": [
+            {"startTime": chapter["start"], "title": chapter["title"]}
+            | ({"url": chapter["url"]} if "url" in chapter else {})
+            for chapter in episode.chapters
+        ],
+    }
+    return Response(json.dumps(document, ensure_ascii=False), content_type=CHAPTERS_TYPE)
 
 
 @blueprint.get("/download/<episode_number:number>/<slug:slug>.mp3")

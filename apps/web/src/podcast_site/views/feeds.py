@@ -20,6 +20,8 @@ blueprint = Blueprint("feeds", __name__)
 FEED_MAX_AGE = 300
 # Hugo writes the blog's own sitemap; Caddy serves it.
 BLOG_SITEMAP = "/blog/sitemap.xml"
+# Podcasting 2.0's namespace for podcast:guid, a UUIDv5 of the feed's URL.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
 def rfc2822(day: date) -> str:
@@ -30,6 +32,19 @@ def rfc2822(day: date) -> str:
 def episode_guid(namespace: uuid.UUID, number: int) -> str:
     """Return an episode's feed GUID: derived from its number, so it never changes."""
     return str(uuid.uuid5(namespace, f"episode-{number}"))
+
+
+def podcast_guid(identity: Identity, feed_url: str) -> str:
+    """Return the show's podcast:guid: site.toml's, or the one the namespace derives.
+
+    Derived, it is the UUIDv5 of the feed's URL without its scheme and
+    trailing slashes, so it changes with the domain: a show that moves sets
+    it in site.toml first, to keep it.
+    """
+    if identity.podcast_guid is not None:
+        return str(identity.podcast_guid)
+    address = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, address))
 
 
 def xml(body: str) -> Response:
@@ -48,6 +63,7 @@ async def podcast_feed() -> ResponseReturnValue:
         episodes=episodes,
         rfc2822=rfc2822,
         guid=lambda number: episode_guid(identity.guid_namespace, number),
+        podcast_guid=podcast_guid(identity, url_for("feeds.podcast_feed", _external=True)),
         last_build=rfc2822(episodes[0].published_on) if episodes else None,
     )
     return Response(body, content_type="application/rss+xml; charset=utf-8")

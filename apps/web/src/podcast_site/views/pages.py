@@ -1,11 +1,12 @@
 """Render the home page and the guest and sponsor pages."""
 
-from quart import Blueprint, abort, render_template
+from quart import Blueprint, abort, current_app, render_template
 from quart.typing import ResponseReturnValue
 
-from podcast_site import queries
+from podcast_site import linked_data, queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.identity import Identity
 
 blueprint = Blueprint("pages", __name__)
 
@@ -17,7 +18,10 @@ HOME_PAGE_EPISODES = 10
 async def home() -> ResponseReturnValue:
     """Show the latest episodes and the newsletter form."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
-    return await render_template("home.html", episodes=episodes)
+    identity: Identity = current_app.extensions["identity"]
+    return await render_template(
+        "home.html", episodes=episodes, linked_data=linked_data.podcast_series(identity)
+    )
 
 
 @blueprint.get("/guests")
