@@ -25,13 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiosmtplib
-from quart import Quart, current_app, render_template, request
+from quart import Quart, current_app, request
 
 from podcast_site import queries
 from podcast_site.database import Database
 from podcast_site.errors import is_database_unavailable
 from podcast_site.identity import Identity
 from podcast_site.settings import Settings
+from podcast_site.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,8 @@ async def compose(
     message["Message-ID"] = make_msgid(domain=urlsplit(request.host_url).hostname)
     for name, value in headers.items():
         message[name] = value
-    message.set_content(await render_template(f"emails/{template}.txt", **context))
-    message.add_alternative(
-        await render_template(f"emails/{template}.html", **context), subtype="html"
-    )
+    message.set_content(render(f"emails/{template}.txt", **context))
+    message.add_alternative(render(f"emails/{template}.html", **context), subtype="html")
     return message.as_bytes()
 
 

@@ -1,9 +1,18 @@
-"""Give the templates their filters and globals, registered in one place."""
+"""Render the templates, with their filters and globals registered in one place.
+
+`render` renders synchronously, with a plain Jinja environment that shares
+Quart's loader, globals and filters: Quart's own `render_template` compiles
+templates for async rendering, which measured three times slower here (an
+episode page: 1.1 ms against 0.34 ms), and no template of this site awaits
+anything.
+"""
 
 import re
+from typing import Any
 from urllib.parse import urljoin
 
-from quart import Quart, current_app, request
+import jinja2
+from quart import Quart, current_app, g, request, session
 
 from podcast_site.identity import Identity
 from podcast_site.settings import Settings
@@ -35,8 +44,26 @@ def media_url(path_or_url: str) -> str:
     return urljoin(absolute_url(settings.media_base_url), path_or_url)
 
 
+def render(template: str, **context: Any) -> str:
+    """Render a template with what Quart gives every template (request, session, g)."""
+    environment: jinja2.Environment = current_app.extensions["jinja"]
+    return environment.get_template(template).render(
+        request=request, session=session, g=g, **context
+    )
+
+
 def init_app(app: Quart, identity: Identity) -> None:
-    """Register the filters, and `site` (the show's identity) for every template."""
+    """Make the rendering environment; register the filters and `site` (the show's identity)."""
+    quart_environment = app.jinja_env
+    environment = jinja2.Environment(
+        loader=quart_environment.loader,
+        autoescape=quart_environment.autoescape,
+        auto_reload=app.debug,  # development: a template edit shows at once
+    )
+    # The same dicts: filters and globals that Quart or a blueprint adds later count too.
+    environment.globals = quart_environment.globals
+    environment.filters = quart_environment.filters
+    app.extensions["jinja"] = environment
     app.jinja_env.globals["site"] = identity
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration

@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
-from quart import Blueprint, Response, current_app, render_template, request, url_for
+from quart import Blueprint, Response, current_app, request, url_for
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.identity import Identity
+from podcast_site.templating import render
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -58,7 +59,7 @@ async def podcast_feed() -> ResponseReturnValue:
     """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags."""
     identity: Identity = current_app.extensions["identity"]
     episodes = await queries.list_feed_episodes(get_session())
-    body = await render_template(
+    body = render(
         "feeds/podcast.xml",
         episodes=episodes,
         rfc2822=rfc2822,
@@ -74,7 +75,7 @@ async def podcast_feed() -> ResponseReturnValue:
 async def sitemap_index() -> ResponseReturnValue:
     """List the app's sitemap and the blog's (which Hugo writes) in one index."""
     sitemaps = [url_for("feeds.sitemap", _external=True), urljoin(request.host_url, BLOG_SITEMAP)]
-    return xml(await render_template("feeds/sitemap_index.xml", sitemaps=sitemaps))
+    return xml(render("feeds/sitemap_index.xml", sitemaps=sitemaps))
 
 
 @blueprint.get("/sitemap-site.xml")
@@ -84,9 +85,7 @@ async def sitemap() -> ResponseReturnValue:
     session = get_session()
     episodes = await queries.list_episode_urls(session)
     guest_slugs = await queries.list_guest_slugs(session)
-    return xml(
-        await render_template("feeds/sitemap.xml", episodes=episodes, guest_slugs=guest_slugs)
-    )
+    return xml(render("feeds/sitemap.xml", episodes=episodes, guest_slugs=guest_slugs))
 
 
 @blueprint.get("/robots.txt")

@@ -10,7 +10,6 @@ from quart import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -22,6 +21,7 @@ from podcast_site.database import get_session
 from podcast_site.identity import Identity
 from podcast_site.models import Subscriber
 from podcast_site.rate_limits import limited
+from podcast_site.templating import render
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
@@ -62,7 +62,7 @@ async def subscriber_from_token(
 
 async def render_form(email: str = "", error: str | None = None, status: int = 200) -> Response:
     """Render the sign-up page, keeping what the visitor typed."""
-    body = await render_template("newsletter.html", email=email, error=error)
+    body = render("newsletter.html", email=email, error=error)
     return Response(body, status=status)
 
 
@@ -116,7 +116,7 @@ async def confirmation_email(to_address: str, subscriber_id: int) -> bytes:
 @blueprint.get("/thanks")
 async def thanks() -> ResponseReturnValue:
     """Tell the visitor to look for the confirmation email."""
-    return await render_template(
+    return render(
         "message.html",
         title="Check your inbox",
         message="Confirm your address with the link in our email. "
@@ -128,7 +128,7 @@ async def thanks() -> ResponseReturnValue:
 async def confirm_form(token: str) -> ResponseReturnValue:
     """Ask for a click before confirming: mail scanners open links, people press buttons."""
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
-    return await render_template(
+    return render(
         "newsletter_action.html",
         title="Confirm your subscription",
         question=f"Send the newsletter to {subscriber.email}?",
@@ -144,7 +144,7 @@ async def confirm(token: str) -> ResponseReturnValue:
     subscriber.confirmed_at = subscriber.confirmed_at or datetime.now(UTC)
     subscriber.unsubscribed_at = None
     await get_session().commit()
-    return await render_template(
+    return render(
         "message.html",
         title="You are subscribed",
         message="Thanks! New episodes and notes will come to your inbox.",
@@ -156,7 +156,7 @@ async def confirm(token: str) -> ResponseReturnValue:
 async def unsubscribe_form(token: str) -> ResponseReturnValue:
     """Ask for a click before unsubscribing, for the same reason as confirming."""
     subscriber = await subscriber_from_token("unsubscribe", token)
-    return await render_template(
+    return render(
         "newsletter_action.html",
         title="Unsubscribe",
         question=f"Stop sending the newsletter to {subscriber.email}?",
@@ -177,7 +177,7 @@ async def unsubscribe(token: str) -> ResponseReturnValue:
     subscriber = await subscriber_from_token("unsubscribe", token)
     subscriber.unsubscribed_at = subscriber.unsubscribed_at or datetime.now(UTC)
     await get_session().commit()
-    return await render_template(
+    return render(
         "message.html",
         title="You are unsubscribed",
         message=f"{subscriber.email} will get no more emails from us.",
