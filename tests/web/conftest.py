@@ -123,7 +123,8 @@ async def app(
     app = create_app(settings)
     async with app.test_app():
         database: Database = app.extensions["database"]
-        database.sessionmaker = sessionmaker
+        # Both kinds of session work inside the test's transaction.
+        database.sessionmaker = database.autocommit = sessionmaker
         yield app
 
 

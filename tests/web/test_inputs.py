@@ -80,7 +80,7 @@ async def hostile_app(
     app = create_app(settings.model_copy(update=dict.fromkeys(names, unlimited)))
     async with app.test_app():
         database: Database = app.extensions["database"]
-        database.sessionmaker = sessionmaker
+        database.sessionmaker = database.autocommit = sessionmaker
         yield app
 
 

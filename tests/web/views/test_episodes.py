@@ -312,3 +312,21 @@ async def test_concurrent_downloads_count_each_listener_exactly_once(
     assert await committed_session.scalar(total) == 51
 
     assert [response.status_code for response in different + same] == [302] * 100
+
+
+async def test_the_episode_list_comes_a_page_at_a_time(
+    client: Client, session: AsyncSession
+) -> None:
+    for number in range(1, 56):
+        await add_episode(session, number)
+
+    first = await page_text(client, "/episodes")
+    second = await page_text(client, "/episodes?page=2")
+
+    assert first.count('class="episode-number"') == 50 and ">55<" in first and ">6<" in first
+    assert second.count('class="episode-number"') == 5 and ">5<" in second
+    assert 'rel="next" href="/episodes?page=2"' in first and 'rel="prev"' not in first
+    assert 'rel="prev" href="/episodes"' in second and 'rel="next"' not in second
+    assert 'rel="canonical" href="http://localhost/episodes?page=2"' in second
+    for missing in ("3", "0", "-1", "two", "99999999999", "%D9%A1"):  # the last: an Arabic 1
+        assert (await client.get(f"/episodes?page={missing}")).status_code == 404, missing

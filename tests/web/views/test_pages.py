@@ -124,3 +124,21 @@ async def test_an_episode_shares_its_title_summary_and_audio(
 async def test_the_error_page_is_valid_html_without_a_canonical_url(client: Client) -> None:
     document = parse_html(await page_text(client, "/no/such/page", status=404))
     assert "og:url" not in meta_properties(document)
+
+
+async def test_a_guest_with_many_episodes_pages_them(client: Client, session: AsyncSession) -> None:
+    guest = await add_guest(session, "busy-example", name="Busy Example")
+    other = await add_guest(session, "other-example", name="Other Example")
+    for number in range(1, 26):
+        await add_episode(session, number, guests=[guest, other] if number == 25 else [guest])
+
+    first = await page_text(client, "/guests/busy-example")
+    second = await page_text(client, "/guests/busy-example?page=2")
+
+    assert first.count('class="episode-number"') == 20 and "#25" in first
+    assert "with Busy Example, Other Example" in first  # every guest of each episode
+    assert second.count('class="episode-number"') == 5 and "#1<" in second
+    assert 'rel="next" href="/guests/busy-example?page=2"' in first
+    assert (await client.get("/guests/busy-example?page=3")).status_code == 404
+    listing = await page_text(client, "/guests")
+    assert re.search(r"Busy Example</a>\s*<p class=\"meta\">25 episodes", listing)

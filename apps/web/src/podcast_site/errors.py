@@ -6,9 +6,11 @@ import traceback
 from typing import Any
 
 import sqlalchemy.exc
-from quart import Quart, Response, current_app, render_template, request
+from quart import Quart, Response, current_app, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
+
+from podcast_site.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +23,14 @@ UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
 LOGGED_PATH_LENGTH = 200
 
 
+class DatabaseUnavailableError(Exception):
+    """The database cannot answer, and nothing can stand in for it (a 503)."""
+
+
 def is_database_unavailable(error: BaseException) -> bool:
     """Say whether an error means "the database cannot answer now" (503), not a bug (500)."""
+    if isinstance(error, DatabaseUnavailableError):
+        return True
     if isinstance(error, sqlalchemy.exc.TimeoutError):
         return True  # no pooled connection came free in time: overloaded, not broken
     if isinstance(error, sqlalchemy.exc.DBAPIError):
@@ -54,9 +62,7 @@ async def render_error(
         if trace:
             body["traceback"] = trace
         return Response(json.dumps(body), status=status, content_type="application/json")
-    page = await render_template(
-        "error.html", status=status, title=title, message=message, trace=trace
-    )
+    page = render("error.html", status=status, title=title, message=message, trace=trace)
     return Response(page, status=status)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from quart import url_for
 
 from podcast_site.identity import Identity
-from podcast_site.models import Episode, Guest
+from podcast_site.queries import EpisodePage, GuestLink
 from podcast_site.templating import absolute_url, media_url
 
 type LinkedData = dict[str, Any]
@@ -38,7 +38,7 @@ def host(identity: Identity) -> LinkedData:
     return person
 
 
-def guest(person: Guest) -> LinkedData:
+def guest(person: GuestLink) -> LinkedData:
     """Describe a guest as a Person, with their page on this site."""
     described: LinkedData = {
         "@type": "Person",
@@ -72,7 +72,7 @@ def podcast_series(identity: Identity) -> LinkedData:
     }
 
 
-def podcast_episode(identity: Identity, episode: Episode) -> LinkedData:
+def podcast_episode(identity: Identity, episode: EpisodePage) -> LinkedData:
     """Describe an episode, for its page: its audio, its show, its host and guests."""
     duration = iso_duration(episode.duration_seconds)
     described: LinkedData = {

@@ -23,7 +23,7 @@ from podcast_site.inputs import (
     WITHOUT_CONTROL_CHARACTERS,
     EpisodeNumberConverter,
 )
-from podcast_site.models import Episode
+from podcast_site.queries import EpisodeItem
 from podcast_site.rate_limits import limited
 from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
 
@@ -174,7 +174,7 @@ class SearchResults(BaseModel):
     items: list[SearchResult]
 
 
-def summarise(episode: Episode) -> dict[str, object]:
+def summarise(episode: EpisodeItem) -> dict[str, object]:
     """Return the fields every episode in the API has."""
     return {
         "number": episode.number,

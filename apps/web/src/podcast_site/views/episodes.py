@@ -11,7 +11,6 @@ from quart import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -21,7 +20,8 @@ from podcast_site import linked_data, queries, transcripts
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.identity import Identity
-from podcast_site.templating import media_url
+from podcast_site.paging import page_of
+from podcast_site.templating import media_url, render
 from podcast_site.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
@@ -36,12 +36,18 @@ CAPTION_FORMS: dict[str, tuple[Callable[[list[transcripts.Cue]], str], str]] = {
 }
 
 
+# A page of the list is about 15 KB, whatever the size of the catalog.
+EPISODES_PER_PAGE = 50
+
+
 @blueprint.get("")
-@content_page()
+@content_page(uses_query=True)
 async def index() -> ResponseReturnValue:
-    """List every episode, newest first, in one table."""
-    episodes = await queries.list_episodes(get_session())
-    return await render_template("episodes.html", episodes=episodes)
+    """List the episodes, newest first, a page at a time."""
+    session = get_session()
+    page = page_of(EPISODES_PER_PAGE, await queries.count_episodes(session))
+    episodes = await queries.list_episodes(session, offset=page.offset, limit=page.size)
+    return render("episodes.html", episodes=episodes, page=page)
 
 
 @blueprint.get("/show/<episode_number:number>")
@@ -55,7 +61,7 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
     identity: Identity = current_app.extensions["identity"]
-    return await render_template(
+    return render(
         "episode.html", episode=episode, linked_data=linked_data.podcast_episode(identity, episode)
     )
 
@@ -71,7 +77,7 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
     if slug != episode.slug:
         return redirect(url_for("episodes.transcript", number=number, slug=episode.slug), 301)
     paragraphs = transcripts.read_paragraphs(episode.transcript)
-    return await render_template("transcript.html", episode=episode, paragraphs=paragraphs)
+    return render("transcript.html", episode=episode, paragraphs=paragraphs)
 
 
 @blueprint.get("/transcript/<episode_number:number>/<slug:slug>.vtt", defaults={"form": "vtt"})

@@ -1,16 +1,19 @@
 """Render the home page and the guest and sponsor pages."""
 
-from quart import Blueprint, abort, current_app, render_template
+from quart import Blueprint, abort, current_app
 from quart.typing import ResponseReturnValue
 
 from podcast_site import linked_data, queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.identity import Identity
+from podcast_site.paging import page_of
+from podcast_site.templating import render
 
 blueprint = Blueprint("pages", __name__)
 
 HOME_PAGE_EPISODES = 10
+GUEST_PAGE_EPISODES = 20
 
 
 @blueprint.get("/")
@@ -19,26 +22,29 @@ async def home() -> ResponseReturnValue:
     """Show the latest episodes and the newsletter form."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
     identity: Identity = current_app.extensions["identity"]
-    return await render_template(
-        "home.html", episodes=episodes, linked_data=linked_data.podcast_series(identity)
-    )
+    return render("home.html", episodes=episodes, linked_data=linked_data.podcast_series(identity))
 
 
 @blueprint.get("/guests")
 @content_page()
 async def guests() -> ResponseReturnValue:
     """List every guest with their number of episodes."""
-    return await render_template("guests.html", guests=await queries.list_guests(get_session()))
+    return render("guests.html", guests=await queries.list_guests(get_session()))
 
 
 @blueprint.get("/guests/<slug:slug>")
-@content_page()
+@content_page(uses_query=True)
 async def guest(slug: str) -> ResponseReturnValue:
-    """Show a guest's bio, links and episodes."""
-    found = await queries.get_guest(get_session(), slug)
+    """Show a guest's bio, links and episodes, a page of episodes at a time."""
+    session = get_session()
+    found = await queries.get_guest(session, slug)
     if found is None:
         abort(404)
-    return await render_template("guest.html", guest=found)
+    page = page_of(GUEST_PAGE_EPISODES, found.appearances)
+    episodes = await queries.list_guest_episodes(
+        session, found.id, offset=page.offset, limit=page.size
+    )
+    return render("guest.html", guest=found, episodes=episodes, page=page)
 
 
 @blueprint.get("/sponsors")
@@ -46,4 +52,4 @@ async def guest(slug: str) -> ResponseReturnValue:
 async def sponsors() -> ResponseReturnValue:
     """List the show's sponsors."""
     found = await queries.list_sponsors(get_session())
-    return await render_template("sponsors.html", sponsors=found)
+    return render("sponsors.html", sponsors=found)

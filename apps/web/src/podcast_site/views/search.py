@@ -1,13 +1,14 @@
 """Search the episodes: titles, summaries, show notes and transcripts."""
 
 from markupsafe import Markup, escape
-from quart import Blueprint, render_template, request
+from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.rate_limits import limited
+from podcast_site.templating import render
 
 blueprint = Blueprint("search", __name__)
 
@@ -37,8 +38,6 @@ async def search() -> ResponseReturnValue:
     text = clean_query(request.args.get("q", ""))
     if len(text) > MAX_QUERY_LENGTH:
         message = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
-        return await render_template(
-            "search.html", query=text[:MAX_QUERY_LENGTH], error=message
-        ), 400
+        return render("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
     hits = await queries.search_episodes(get_session(), text, RESULTS_LIMIT) if text else []
-    return await render_template("search.html", query=text, hits=hits, highlight=highlight)
+    return render("search.html", query=text, hits=hits, highlight=highlight)

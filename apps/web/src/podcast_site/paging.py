@@ -1,0 +1,43 @@
+"""Split long lists into pages (`?page=2`), so no page grows with the catalog."""
+
+from dataclasses import dataclass
+
+from quart import abort, request
+
+# No list is this long; a larger number is a made-up URL (404, not a query).
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of a list a page shows, and how many pages there are."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        """Return how many items come before this page."""
+        return (self.number - 1) * self.size
+
+    @property
+    def count(self) -> int:
+        """Return how many pages the list has (at least one, even when empty)."""
+        return max(1, -(-self.total // self.size))
+
+
+def requested_page() -> int:
+    """Return the page number the URL asks for (1 without one); 404 for one that cannot be."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def page_of(size: int, total: int) -> Page:
+    """Return the requested page of a list, or 404 when the list is not that long."""
+    page = Page(requested_page(), size, total)
+    if page.number > page.count:
+        abort(404)
+    return page
