@@ -1,9 +1,13 @@
 """The page cache and the content revision it is keyed on."""
 
+import gzip
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+import sqlalchemy.exc
+import zstandard
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,13 +20,25 @@ from tests.web.helpers import csrf_token
 
 
 def test_the_page_cache_forgets_the_least_recently_used_page() -> None:
-    cache = PageCache(max_entries=2)
+    cache = PageCache(max_entries=2, max_bytes=1000)
     cache.put("a", CachedPage(b"a", "text/html"))
     cache.put("b", CachedPage(b"b", "text/html"))
     assert cache.get("a") is not None  # now "b" is the oldest
     cache.put("c", CachedPage(b"c", "text/html"))
     assert cache.get("b") is None
     assert cache.get("a") is not None and cache.get("c") is not None
+
+
+def test_the_page_cache_is_bounded_in_bytes_compressed_copies_included() -> None:
+    cache = PageCache(max_entries=100, max_bytes=1000)
+    for key in "abcd":
+        cache.put(key, CachedPage(b"x" * 300, "text/html"))
+    assert cache.get("a") is None and cache.bytes == 900  # a went to make room for d
+    page = cache.get("b")
+    assert page is not None
+    page.encoded["gzip"] = b"y" * 200
+    cache.grew(200)  # b is the most recent now: c goes
+    assert cache.get("c") is None and cache.bytes == 800
 
 
 async def test_every_content_write_changes_the_revision(session: AsyncSession) -> None:
@@ -101,3 +117,54 @@ async def test_a_content_page_is_rendered_once_then_served_from_the_cache(
     assert first.status_code == second.status_code == 200
     assert await first.get_data() == await second.get_data()
     assert loads == [7]
+
+
+async def test_the_feed_is_compressed_once_and_served_as_the_client_asks(
+    client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(1, 4):
+        await add_episode(session, number)
+    made: list[str] = []
+
+    def counting(name: str, compress: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+        def counted(body: bytes) -> bytes:
+            made.append(name)
+            return compress(body)
+
+        return counted
+
+    for name, compress in list(caching.COMPRESSORS.items()):
+        monkeypatch.setitem(caching.COMPRESSORS, name, counting(name, compress))
+
+    plain = await client.get("/episodes/rss", headers={"Accept-Encoding": "identity"})
+    body = await plain.get_data(as_text=False)
+    for _ in range(3):
+        gzipped = await client.get("/episodes/rss", headers={"Accept-Encoding": "gzip, br"})
+        assert gzipped.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(await gzipped.get_data(as_text=False)) == body
+    zstd = await client.get("/episodes/rss", headers={"Accept-Encoding": "gzip;q=0.5, zstd"})
+    assert zstd.headers["Content-Encoding"] == "zstd"
+    assert zstandard.ZstdDecompressor().decompress(await zstd.get_data(as_text=False)) == body
+
+    assert "Content-Encoding" not in plain.headers
+    assert made == ["gzip", "zstd"]  # each once, whatever the number of polls
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    assert plain.headers["ETag"] == gzipped.headers["ETag"]  # weak: the same content
+
+
+async def test_while_the_database_is_away_cached_pages_are_served_stale(
+    client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_episode(session, 1)
+    assert (await client.get("/episodes/show/1/episode-1")).status_code == 200
+
+    async def away(session: AsyncSession) -> uuid.UUID:
+        raise sqlalchemy.exc.TimeoutError("no connection came free")  # as the pool says it
+
+    monkeypatch.setattr(caching, "get_content_revision", away)
+    cached = await client.get("/episodes/show/1/episode-1")
+    missing = await client.get("/episodes")
+
+    assert cached.status_code == 200
+    assert cached.headers["Cache-Status"] == 'podcast-site; hit; detail="database unavailable"'
+    assert missing.status_code == 503 and missing.headers["Retry-After"]

@@ -53,7 +53,12 @@ def create_app(settings: Settings | None = None) -> Quart:
     inputs.init_app(app)
     rate_limits.init_app(app)
     csrf.init_app(app)
-    caching.init_app(app, settings.page_cache_entries, settings.content_revision_ttl_seconds)
+    caching.init_app(
+        app,
+        settings.page_cache_entries,
+        settings.page_cache_megabytes * 2**20,
+        settings.content_revision_ttl_seconds,
+    )
     # Only the machine-readable description: the interactive docs pages load
     # their scripts from public CDNs, which the site's CSP rightly refuses.
     QuartSchema(

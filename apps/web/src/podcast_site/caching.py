@@ -1,4 +1,4 @@
-"""Make repeat requests for content pages cheap.
+"""Make repeat requests for content pages cheap, and keep them up when the database is not.
 
 A content page depends only on its URL, the published content and the code,
 so its ETag is a hash of the three. The content part is the content revision,
@@ -7,40 +7,69 @@ worker re-reads it at most every `content_revision_ttl_seconds`. A repeat
 visit is then a 304, and a first visit is served from a small per-worker
 cache of rendered pages, mostly without touching the database. A content
 change reaches everyone within that TTL, with nothing to purge.
+
+A cached page is also kept compressed (gzip and zstd, each made once, when a
+client first asks for it), so the feed that podcast apps poll around the
+clock costs no compression per request, here or in Caddy (which leaves a
+response that is already encoded alone). The cache is bounded in bytes.
+While the database cannot answer, a page that is in the cache is served
+from it, marked stale (`Cache-Status`), instead of a 503.
 """
 
+import gzip
 import hashlib
+import logging
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 
+import zstandard
 from quart import Quart, Response, current_app, g, make_response, request
 from quart.typing import ResponseReturnValue
 
 from podcast_site import csrf
 from podcast_site.database import get_session
+from podcast_site.errors import DatabaseUnavailableError, is_database_unavailable
 from podcast_site.queries import get_content_revision
 
 type View = Callable[..., Awaitable[ResponseReturnValue]]
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
+# Smaller bodies gain little from compression; Caddy still compresses them.
+COMPRESS_FROM_BYTES = 1024
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    # Made once per page and revision, so the strongest levels cost nothing later.
+    "zstd": zstandard.ZstdCompressor(level=19).compress,
+    "gzip": lambda body: gzip.compress(body, compresslevel=9, mtime=0),
+}
+
+
+@dataclass
 class CachedPage:
-    """A rendered page body and its content type."""
+    """A rendered page: its body, its content type, and the encodings made of it so far."""
 
     body: bytes
     content_type: str
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """Return the bytes it holds, encodings included."""
+        return len(self.body) + sum(len(variant) for variant in self.encoded.values())
 
 
 class PageCache:
-    """A bounded least-recently-used map of rendered pages, private to one worker."""
+    """A least-recently-used map of rendered pages, bounded in bytes, private to one worker."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
 
     def get(self, key: str) -> CachedPage | None:
@@ -51,11 +80,23 @@ class PageCache:
         return page
 
     def put(self, key: str, page: CachedPage) -> None:
-        """Cache a page, dropping the least recently used one when full."""
+        """Cache a page, dropping the least recently used ones while over a bound."""
+        if key in self._pages:
+            self.bytes -= self._pages.pop(key).size
         self._pages[key] = page
-        self._pages.move_to_end(key)
-        while len(self._pages) > self.max_entries:
-            self._pages.popitem(last=False)
+        self.bytes += page.size
+        self.shrink()
+
+    def grew(self, by: int) -> None:
+        """Count bytes a cached page gained (a new encoding), and shrink if need be."""
+        self.bytes += by
+        self.shrink()
+
+    def shrink(self) -> None:
+        """Drop the least recently used pages until both bounds hold."""
+        while self._pages and (len(self._pages) > self.max_entries or self.bytes > self.max_bytes):
+            _, dropped = self._pages.popitem(last=False)
+            self.bytes -= dropped.size
 
 
 class RevisionClock:
@@ -68,11 +109,18 @@ class RevisionClock:
         self.read_at = 0.0
 
     async def current(self) -> uuid.UUID:
-        """Return the content revision, asking the database once the last answer is stale."""
+        """Return the content revision, asking the database once the last answer is stale.
+
+        If the database cannot answer, the last revision read is kept for
+        another TTL (so requests meanwhile do not each wait for it), and the
+        error is raised: the caller may serve that revision's pages as stale.
+        """
         now = self.clock()
         if self.revision is None or now - self.read_at >= self.ttl_seconds:
-            self.revision = await get_content_revision(get_session())
-            self.read_at = now
+            try:
+                self.revision = await get_content_revision(get_session())
+            finally:
+                self.read_at = now
         return self.revision
 
 
@@ -85,9 +133,9 @@ def code_version(package_folder: Path) -> str:
     return digest.hexdigest()
 
 
-def init_app(app: Quart, max_entries: int, revision_ttl_seconds: float) -> None:
+def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
     """Give the app its page cache, its revision clock and the version of its code."""
-    app.extensions["page_cache"] = PageCache(max_entries)
+    app.extensions["page_cache"] = PageCache(max_entries, max_bytes)
     app.extensions["revision_clock"] = RevisionClock(revision_ttl_seconds)
     app.extensions["code_version"] = code_version(Path(app.root_path))
 
@@ -118,7 +166,15 @@ def content_page(
     def decorator(view: View) -> View:
         @wraps(view)
         async def cached_view(*args: object, **kwargs: object) -> ResponseReturnValue:
-            revision = await current_app.extensions["revision_clock"].current()
+            clock: RevisionClock = current_app.extensions["revision_clock"]
+            cache: PageCache = current_app.extensions["page_cache"]
+            stale = False
+            try:
+                revision = await clock.current()
+            except Exception as error:
+                if clock.revision is None or not is_database_unavailable(error):
+                    raise
+                revision, stale = clock.revision, True
             path = request.full_path if uses_query else request.path
             key = f"{revision}|{request.host}|{path}"
             token = csrf.csrf_token() if forms else ""
@@ -140,8 +196,13 @@ def content_page(
             if request.if_none_match.contains_weak(etag.hexdigest()):
                 return Response(status=304, headers=headers)
 
-            cache: PageCache = current_app.extensions["page_cache"]
             page = cache.get(key) if store else None
+            if stale:
+                if page is None:
+                    raise DatabaseUnavailableError(f"{path} is not in the page cache")
+                # RFC 9211: served from this cache, while the origin (the database) is away.
+                headers["Cache-Status"] = 'podcast-site; hit; detail="database unavailable"'
+                log.warning("database unavailable: served %s from the page cache", path)
             if page is None:
                 g.render_csrf_placeholder = forms
                 try:
@@ -154,11 +215,30 @@ def content_page(
                 page = CachedPage(body, response.content_type or "")
                 if store:
                     cache.put(key, page)
-            body = (
-                page.body.replace(csrf.PLACEHOLDER.encode(), token.encode()) if forms else page.body
-            )
-            return Response(body, content_type=page.content_type, headers=headers)
+            if forms:  # a visitor's own token in each copy: Caddy compresses those
+                body = page.body.replace(csrf.PLACEHOLDER.encode(), token.encode())
+                return Response(body, content_type=page.content_type, headers=headers)
+            if not store:  # made once, sent once: Caddy's quicker compression suits it
+                return Response(page.body, content_type=page.content_type, headers=headers)
+            return encoded_response(page, cache, headers)
 
         return cached_view
 
     return decorator
+
+
+def encoded_response(page: CachedPage, cache: PageCache, headers: dict[str, str]) -> Response:
+    """Answer with the body in the best encoding the client takes, made once per page."""
+    headers["Vary"] = "Accept-Encoding"
+    encoding = (
+        request.accept_encodings.best_match(list(COMPRESSORS))
+        if len(page.body) >= COMPRESS_FROM_BYTES
+        else None
+    )
+    if encoding is None:
+        return Response(page.body, content_type=page.content_type, headers=headers)
+    if encoding not in page.encoded:
+        page.encoded[encoding] = COMPRESSORS[encoding](page.body)
+        cache.grew(len(page.encoded[encoding]))
+    headers["Content-Encoding"] = encoding
+    return Response(page.encoded[encoding], content_type=page.content_type, headers=headers)

@@ -114,7 +114,10 @@ class Settings(BaseSettings):
     send_mail: bool = True
 
     # Rendered pages kept per worker (a page is 5-30 KB).
-    page_cache_entries: int = Field(default=256, ge=0)
+    page_cache_entries: int = Field(default=1024, ge=0)
+    # ...and this much memory at most, compressed copies included: the bound
+    # that matters on a small server (a 1,000-episode feed is about 3 MB).
+    page_cache_megabytes: int = Field(default=32, ge=0)
     # How long a worker trusts the content revision it last read: content
     # changes show within this time, and cached pages need no query meanwhile.
     content_revision_ttl_seconds: float = Field(default=2.0, ge=0)
