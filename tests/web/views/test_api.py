@@ -73,6 +73,7 @@ async def test_search_returns_ranked_results_with_plain_snippets(
     await add_episode(session, 1, title="Postgres backups", summary="All about backups.")
     body = await (await client.get("/api/search?q=backups&limit=5")).get_json()
     assert [item["number"] for item in body["items"]] == [1]
+    assert body["total"] == 1
     assert "<mark>" not in body["items"][0]["snippet"]
     assert "backups" in body["items"][0]["snippet"]
 

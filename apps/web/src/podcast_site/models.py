@@ -39,13 +39,18 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Search weights: a match in the title counts most, then summary, notes, transcript.
-# The expression is what Postgres stores in episodes.search_vector (see below).
-SEARCH_VECTOR = (
+# What Postgres stores in episodes.search_vector, which finds the matches
+# (GIN-indexed), and in ranking_vector, which orders them: a match in the title
+# counts most, then summary, then notes. Ranking reads the whole vector of each
+# match, and an hour of transcript makes one of ~16 KB: ranked by the full
+# vector, a common word read the transcript of every episode it matched.
+RANKING_VECTOR = (
     "setweight(to_tsvector('english', coalesce(title, '')), 'A')"
     " || setweight(to_tsvector('english', coalesce(summary, '')), 'B')"
     " || setweight(to_tsvector('english', coalesce(show_notes, '')), 'C')"
-    " || setweight(to_tsvector('english', coalesce(transcript, '')), 'D')"
+)
+SEARCH_VECTOR = (
+    f"{RANKING_VECTOR} || setweight(to_tsvector('english', coalesce(transcript, '')), 'D')"
 )
 
 
@@ -132,7 +137,16 @@ class Episode(Base):
     """One published episode of the podcast."""
 
     __tablename__ = "episodes"
-    __table_args__ = (Index("ix_episodes_search_vector", "search_vector", postgresql_using="gin"),)
+    # Updated in place, not via a pending list: content changes seldom, and
+    # every search would read the list's unsorted entries until a vacuum.
+    __table_args__ = (
+        Index(
+            "ix_episodes_search_vector",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
@@ -156,9 +170,15 @@ class Episode(Base):
     has_transcript: Mapped[bool] = column_property(
         cast("MappedColumn[str | None]", transcript).column.is_not(None)
     )
-    # Kept up to date by Postgres itself (a generated column), GIN-indexed.
+    # Kept up to date by Postgres itself (generated columns).
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True, deferred_raiseload=True
+    )
+    ranking_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(RANKING_VECTOR, persisted=True),
+        deferred=True,
+        deferred_raiseload=True,
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -1,8 +1,9 @@
 """Split long lists into pages (`?page=2`), so no page grows with the catalog."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from quart import abort, request
+from quart import abort, request, url_for
 
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
@@ -41,3 +42,11 @@ def page_of(size: int, total: int) -> Page:
     if page.number > page.count:
         abort(404)
     return page
+
+
+def page_url(number: int) -> str:
+    """Return the current URL, query kept, showing another page (the first has no `?page=`)."""
+    assert request.endpoint is not None  # only ever called while rendering a view's page
+    values: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {})}
+    values["page"] = number if number > 1 else None
+    return url_for(request.endpoint, **values)

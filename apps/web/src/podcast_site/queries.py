@@ -306,7 +306,7 @@ async def list_sponsors(session: AsyncSession) -> Sequence[Sponsor]:
     return (await session.scalars(select(Sponsor).order_by(Sponsor.name))).all()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """One search result: enough to link to the episode and show why it matched."""
 
@@ -320,48 +320,68 @@ class SearchHit:
     matched_in_transcript_only: bool
 
 
-async def search_episodes(session: AsyncSession, text: str, limit: int) -> list[SearchHit]:
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    """One page of search results, and how many episodes matched in all."""
+
+    hits: list[SearchHit]
+    total: int
+
+
+async def search_episodes(
+    session: AsyncSession, text: str, offset: int = 0, limit: int = 25
+) -> SearchHits:
     """Full-text search, best match first, with highlighted snippets.
 
     `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
-    `-word`) and never raises a syntax error. Snippets are made only for the
-    page of results, in an outer query, and only from the summary and notes:
-    `ts_headline` reads its whole input, and a transcript is ten times longer.
+    `-word`) and never raises a syntax error. The index finds what matches
+    anywhere; matches in the title, summary or notes come first, ranked, and
+    those only in a transcript follow, newest first: ranking them would read
+    every matching transcript's vector. Snippets are
+    made only for the page of results, in an outer query, and only from the
+    summary and notes: `ts_headline` reads its whole input. The total comes in
+    the same round trip, as a window count over all the matches.
     """
     query = func.websearch_to_tsquery(literal_column("'english'"), text)
-    rank = func.ts_rank_cd(Episode.search_vector, query).label("rank")
+    in_notes = Episode.ranking_vector.bool_op("@@")(query)
+    rank = func.ts_rank_cd(Episode.ranking_vector, query)
     ranked = (
-        select(Episode.id, rank)
+        select(
+            Episode.id,
+            rank.label("rank"),
+            in_notes.label("in_notes"),
+            func.count().over().label("total"),
+        )
         .where(Episode.search_vector.bool_op("@@")(query))
-        .order_by(rank.desc(), Episode.number.desc())
+        .order_by(in_notes.desc(), rank.desc(), Episode.number.desc())
+        .offset(offset)
         .limit(limit)
         .subquery()
     )
-    document = func.concat_ws(" ", Episode.summary, Episode.show_notes)
-    outside_transcript = func.to_tsvector(
-        literal_column("'english'"), func.concat_ws(" ", Episode.title, document)
-    ).bool_op("@@")(query)
     snippet = func.ts_headline(
         literal_column("'english'"),
-        document,
+        func.concat_ws(" ", Episode.summary, Episode.show_notes),
         query,
         f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
         "MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=' … '",
     )
-    rows = await session.execute(
-        select(
-            Episode.number,
-            Episode.slug,
-            Episode.title,
-            Episode.published_on,
-            ranked.c.rank,
-            snippet,
-            ~outside_transcript,
+    rows = (
+        await session.execute(
+            select(
+                Episode.number,
+                Episode.slug,
+                Episode.title,
+                Episode.published_on,
+                ranked.c.rank,
+                snippet,
+                ~ranked.c.in_notes,
+                ranked.c.total,
+            )
+            .join(ranked, ranked.c.id == Episode.id)
+            .order_by(ranked.c.in_notes.desc(), ranked.c.rank.desc(), Episode.number.desc())
         )
-        .join(ranked, ranked.c.id == Episode.id)
-        .order_by(ranked.c.rank.desc(), Episode.number.desc())
-    )
-    return [SearchHit(*row) for row in rows.all()]
+    ).all()
+    return SearchHits([SearchHit(*row[:-1]) for row in rows], rows[0].total if rows else 0)
 
 
 async def get_download_target(session: AsyncSession, number: int) -> tuple[int, str] | None:

@@ -15,6 +15,7 @@ import jinja2
 from quart import Quart, current_app, g, request, session
 
 from podcast_site.identity import Identity
+from podcast_site.paging import page_url
 from podcast_site.settings import Settings
 
 # XML 1.0 cannot carry these at all, not even escaped.
@@ -65,6 +66,7 @@ def init_app(app: Quart, identity: Identity) -> None:
     environment.filters = quart_environment.filters
     app.extensions["jinja"] = environment
     app.jinja_env.globals["site"] = identity
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["xml_text"] = xml_text

@@ -171,6 +171,8 @@ class SearchResults(BaseModel):
     """Results for one query, best first."""
 
     query: str
+    # How many episodes match in all: `limit` caps only the items returned.
+    total: int
     items: list[SearchResult]
 
 
@@ -261,9 +263,12 @@ async def get_episode(number: int) -> EpisodeDetail:
 async def search(query_args: SearchQuery) -> SearchResults:
     """Search titles, summaries, show notes and transcripts."""
     text = clean_query(query_args.q)
-    hits = await queries.search_episodes(get_session(), text, query_args.limit) if text else []
+    found = queries.SearchHits([], 0)
+    if text:
+        found = await queries.search_episodes(get_session(), text, limit=query_args.limit)
     return SearchResults(
         query=text,
+        total=found.total,
         items=[
             SearchResult(
                 number=hit.number,
@@ -274,6 +279,6 @@ async def search(query_args: SearchQuery) -> SearchResults:
                     queries.HIGHLIGHT_STOP, ""
                 ),
             )
-            for hit in hits
+            for hit in found.hits
         ],
     )

@@ -1,19 +1,20 @@
 """Search the episodes: titles, summaries, show notes and transcripts."""
 
 from markupsafe import Markup, escape
-from quart import Blueprint, request
+from quart import Blueprint, abort, request
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
+from podcast_site.paging import Page, requested_page
 from podcast_site.rate_limits import limited
 from podcast_site.templating import render
 
 blueprint = Blueprint("search", __name__)
 
 MAX_QUERY_LENGTH = 200
-RESULTS_LIMIT = 25
+RESULTS_PER_PAGE = 25
 
 
 def clean_query(raw: str) -> str:
@@ -39,5 +40,13 @@ async def search() -> ResponseReturnValue:
     if len(text) > MAX_QUERY_LENGTH:
         message = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
         return render("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
-    hits = await queries.search_episodes(get_session(), text, RESULTS_LIMIT) if text else []
-    return render("search.html", query=text, hits=hits, highlight=highlight)
+    if not text:
+        return render("search.html", query=text)
+    number = requested_page()
+    found = await queries.search_episodes(
+        get_session(), text, offset=(number - 1) * RESULTS_PER_PAGE, limit=RESULTS_PER_PAGE
+    )
+    page = Page(number, RESULTS_PER_PAGE, found.total)
+    if number > page.count:
+        abort(404)
+    return render("search.html", query=text, found=found, page=page, highlight=highlight)
