@@ -170,7 +170,8 @@ class Episode(Base):
     has_transcript: Mapped[bool] = column_property(
         cast("MappedColumn[str | None]", transcript).column.is_not(None)
     )
-    # Kept up to date by Postgres itself (generated columns).
+    # Kept up to date by Postgres itself (generated columns); ranking_vector is
+    # kept in the row, not out of line (STORAGE MAIN, migration 0007).
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR, persisted=True), deferred=True, deferred_raiseload=True
     )

@@ -316,7 +316,7 @@ class SearchHit:
     published_on: date
     rank: float
     snippet: str
-    # True when only the transcript matched: the snippet then shows no match.
+    # True when only the transcript matched, which then deserves a link.
     matched_in_transcript_only: bool
 
 
@@ -329,41 +329,41 @@ class SearchHits:
 
 
 async def search_episodes(
-    session: AsyncSession, text: str, offset: int = 0, limit: int = 25
+    session: AsyncSession, text: str, offset: int = 0, limit: int = 20
 ) -> SearchHits:
     """Full-text search, best match first, with highlighted snippets.
 
     `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
-    `-word`) and never raises a syntax error. The index finds what matches
-    anywhere; matches in the title, summary or notes come first, ranked, and
-    those only in a transcript follow, newest first: ranking them would read
-    every matching transcript's vector. Snippets are
-    made only for the page of results, in an outer query, and only from the
-    summary and notes: `ts_headline` reads its whole input. The total comes in
-    the same round trip, as a window count over all the matches.
+    `-word`) and never raises a syntax error. The GIN index finds what
+    matches anywhere (`matching_episode_ids`, migration 0007, says why it is
+    a function); matches in the title, summary or notes come first, ranked by
+    their small vector, and those only in a transcript follow, newest first.
+    The total comes in the same round trip, as a window count. Snippets are
+    made for the page of results only, in an outer query, from the summary:
+    `ts_headline` parses all it is given, and the notes cost ten times more.
     """
     query = func.websearch_to_tsquery(literal_column("'english'"), text)
-    in_notes = Episode.ranking_vector.bool_op("@@")(query)
-    rank = func.ts_rank_cd(Episode.ranking_vector, query)
-    ranked = (
-        select(
-            Episode.id,
-            rank.label("rank"),
-            in_notes.label("in_notes"),
-            func.count().over().label("total"),
+    matches = func.matching_episode_ids(query).table_valued("id").alias("matches")
+    # NULL for a match only in the transcript: those sort last.
+    rank = case(
+        (
+            Episode.ranking_vector.bool_op("@@")(query),
+            func.ts_rank_cd(Episode.ranking_vector, query),
         )
-        .where(Episode.search_vector.bool_op("@@")(query))
-        .order_by(in_notes.desc(), rank.desc(), Episode.number.desc())
+    )
+    ranked = (
+        select(Episode.id, rank.label("rank"), func.count().over().label("total"))
+        .join(matches, matches.c.id == Episode.id)
+        .order_by(rank.desc().nulls_last(), Episode.number.desc())
         .offset(offset)
         .limit(limit)
         .subquery()
     )
     snippet = func.ts_headline(
         literal_column("'english'"),
-        func.concat_ws(" ", Episode.summary, Episode.show_notes),
+        Episode.summary,
         query,
-        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
-        "MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=' … '",
+        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxWords=30, MinWords=12",
     )
     rows = (
         await session.execute(
@@ -372,13 +372,13 @@ async def search_episodes(
                 Episode.slug,
                 Episode.title,
                 Episode.published_on,
-                ranked.c.rank,
+                func.coalesce(ranked.c.rank, 0.0),
                 snippet,
-                ~ranked.c.in_notes,
+                ranked.c.rank.is_(None),
                 ranked.c.total,
             )
             .join(ranked, ranked.c.id == Episode.id)
-            .order_by(ranked.c.in_notes.desc(), ranked.c.rank.desc(), Episode.number.desc())
+            .order_by(ranked.c.rank.desc().nulls_last(), Episode.number.desc())
         )
     ).all()
     return SearchHits([SearchHit(*row[:-1]) for row in rows], rows[0].total if rows else 0)

@@ -14,7 +14,7 @@ from podcast_site.templating import render
 blueprint = Blueprint("search", __name__)
 
 MAX_QUERY_LENGTH = 200
-RESULTS_PER_PAGE = 25
+RESULTS_PER_PAGE = 20
 
 
 def clean_query(raw: str) -> str:
