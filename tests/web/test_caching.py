@@ -36,9 +36,19 @@ def test_the_page_cache_is_bounded_in_bytes_compressed_copies_included() -> None
     assert cache.get("a") is None and cache.bytes == 900  # a went to make room for d
     page = cache.get("b")
     assert page is not None
-    page.encoded["gzip"] = b"y" * 200
-    cache.grew(200)  # b is the most recent now: c goes
+    cache.add_encoding("b", page, "gzip", b"y" * 200)  # b is the most recent now: c goes
     assert cache.get("c") is None and cache.bytes == 800
+    cache.add_encoding("b", page, "gzip", b"y" * 200)  # made twice at once: counted once
+    assert cache.bytes == 800
+
+
+def test_an_encoding_of_a_page_no_longer_cached_is_not_counted() -> None:
+    cache = PageCache(max_entries=1, max_bytes=1000)
+    page = CachedPage(b"x" * 300, "text/html")
+    cache.put("a", page)
+    cache.put("b", CachedPage(b"x" * 300, "text/html"))  # a goes while being compressed
+    cache.add_encoding("a", page, "zstd", b"z" * 100)
+    assert cache.bytes == 300
 
 
 async def test_every_content_write_changes_the_revision(session: AsyncSession) -> None:

@@ -183,11 +183,21 @@ def page_from(row: RowMapping) -> EpisodePage:
     return EpisodePage(**fields, guests=guests, sponsors=sponsors)
 
 
+def page_of_items(numbers: Select[Any], offset: int, limit: int | None) -> Select[Any]:
+    """Return EPISODE_ITEMS for one page of `numbers` (episode numbers, newest first).
+
+    The page is cut from the numbers alone: with OFFSET on the full query,
+    Postgres would aggregate the guests of every row it skips as well.
+    """
+    page = numbers.order_by(Episode.number.desc()).offset(offset).limit(limit).subquery()
+    return EPISODE_ITEMS.where(Episode.number.in_(select(page.c.number)))
+
+
 async def list_episodes(
     session: AsyncSession, *, offset: int = 0, limit: int | None = None
 ) -> list[EpisodeItem]:
     """Return episodes newest first, with their guests, in one query."""
-    query = EPISODE_ITEMS.offset(offset).limit(limit)
+    query = page_of_items(select(Episode.number), offset, limit)
     return [item_from(row) for row in (await session.execute(query)).mappings()]
 
 
@@ -292,12 +302,12 @@ async def list_guest_episodes(
     session: AsyncSession, guest_id: int, *, offset: int, limit: int
 ) -> list[EpisodeItem]:
     """Return a page of a guest's episodes, newest first, with all their guests."""
-    query = (
-        EPISODE_ITEMS.join(episode_guests, episode_guests.c.episode_id == Episode.id)
+    numbers = (
+        select(Episode.number)
+        .join(episode_guests, episode_guests.c.episode_id == Episode.id)
         .where(episode_guests.c.guest_id == guest_id)
-        .offset(offset)
-        .limit(limit)
     )
+    query = page_of_items(numbers, offset, limit)
     return [item_from(row) for row in (await session.execute(query)).mappings()]
 
 
