@@ -1,5 +1,6 @@
 """The page cache and the content revision it is keyed on."""
 
+import asyncio
 import gzip
 import uuid
 from collections.abc import Callable
@@ -160,6 +161,16 @@ async def test_the_feed_is_compressed_once_and_served_as_the_client_asks(
     assert made == ["gzip", "zstd"]  # each once, whatever the number of polls
     assert "Accept-Encoding" in plain.headers["Vary"]
     assert plain.headers["ETag"] == gzipped.headers["ETag"]  # weak: the same content
+
+
+@pytest.mark.parametrize("encoding", sorted(caching.COMPRESSORS))
+async def test_pages_compressed_in_threads_at_once_come_out_whole(encoding: str) -> None:
+    # Workers compress in threads: a compressor shared between them corrupted zstd output.
+    pages = [bytes(f"<item>{n}</item>", "ascii") * 40_000 for n in range(8)]
+    compress = caching.COMPRESSORS[encoding]
+    outputs = await asyncio.gather(*(asyncio.to_thread(compress, page) for page in pages))
+    decompress = gzip.decompress if encoding == "gzip" else zstandard.ZstdDecompressor().decompress
+    assert [decompress(output) for output in outputs] == pages
 
 
 async def test_while_the_database_is_away_cached_pages_are_served_stale(

@@ -47,7 +47,8 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     # Made once per page and revision, so strong levels cost little later; not
     # the strongest: zstd's level 19 took 2.4 s for a 1,000-episode feed (3 MB),
     # level 12 takes 0.15 s for 10 % more bytes.
-    "zstd": zstandard.ZstdCompressor(level=12).compress,
+    # A compressor per call: one ZstdCompressor must not be used by two threads at once.
+    "zstd": lambda body: zstandard.ZstdCompressor(level=12).compress(body),
     "gzip": lambda body: gzip.compress(body, compresslevel=9, mtime=0),
 }
 
