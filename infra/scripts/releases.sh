@@ -35,30 +35,35 @@ wait_healthy() {
     return 1
 }
 
-# Start web at APP_VERSION beside the running web containers, and retire
-# those only once the new ones are healthy. Caddy sends requests to every
-# running web container (the Caddyfile's to-app), so for a moment both
-# versions serve; a new version that does not start never takes over.
+# Replace the running web containers with ones at APP_VERSION, one at a
+# time: start a new one beside them, and retire an old one only once the new
+# one is healthy. Caddy sends requests to every running web container (the
+# Caddyfile's to-app), so for a moment both versions serve, and no more than
+# one extra container's memory is ever needed. The first new container is the
+# canary: if it does not start, it never takes over and nothing changed.
 swap_web() {
-    local old new count
+    local old count running new replaced=0
     old=$(docker compose ps --quiet web)
     count=$(wc -w <<< "$old")
-    say "starting web $APP_VERSION beside the $count running container(s)"
-    docker compose up --detach --no-deps --no-recreate --scale "web=$(( count * 2 ))" web
-    new=$(docker compose ps --quiet web | grep -vxF "$old" || true)
-    for container in $new; do
-        if ! wait_healthy "$container"; then
-            docker logs --tail 30 "$container" >&2 || true
-            # shellcheck disable=SC2086 # one argument per container id
-            docker rm --force $new > /dev/null
-            echo "web $APP_VERSION did not become healthy, so it never took over: the previous version still serves." >&2
+    for container in $old; do
+        say "web: starting $APP_VERSION ($(( replaced + 1 )) of $count)"
+        running=$(docker compose ps --quiet web)
+        docker compose up --detach --no-deps --no-recreate --scale "web=$(( count + 1 ))" web
+        new=$(docker compose ps --quiet web | grep -vxF "$running" || true)
+        if ! wait_healthy "$new"; then
+            docker logs --tail 30 "$new" >&2 || true
+            docker rm --force "$new" > /dev/null || true
+            if [ "$replaced" -eq 0 ]; then
+                echo "web $APP_VERSION did not become healthy, so it never took over: the previous version still serves." >&2
+            else
+                echo "web $APP_VERSION stopped becoming healthy after replacing $replaced of $count containers: both versions serve; make rollback or fix and make redeploy." >&2
+            fi
             return 1
         fi
+        # SIGTERM: Granian finishes the requests it has, while Caddy already sends new ones elsewhere.
+        docker stop --time 30 "$container" > /dev/null && docker rm "$container" > /dev/null
+        replaced=$(( replaced + 1 ))
     done
-    say "retiring the previous web container(s)"
-    # SIGTERM: Granian finishes the requests it has, while Caddy already sends new ones elsewhere.
-    # shellcheck disable=SC2086 # one argument per container id
-    docker stop --time 30 $old > /dev/null && docker rm $old > /dev/null
 }
 
 # Replace caddy and backup only when their image changed: restarting Caddy

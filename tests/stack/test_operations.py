@@ -1,4 +1,5 @@
-"""Operations under load: redeploys (also of a broken image), a rollback, a database restart."""
+"""Operations under load: redeploys (also of a broken image), a rollback, a database restart,
+and more web replicas: one killed, the rate limits shared, a redeploy one at a time."""
 
 import asyncio
 import json
@@ -184,6 +185,89 @@ async def wait_until_ready(client: httpx.Client, seconds: float) -> bool:
                 return True
             await asyncio.sleep(0.25)
     return False
+
+
+# Low enough to cross in a test; the load above never calls the API.
+API_LIMIT = 30
+
+
+def test_more_replicas_start_with_make_up(ops_stack: Stack) -> None:
+    ops_stack.settings |= {"WEB_REPLICAS": "2", "RATE_LIMIT_API": f"{API_LIMIT}/600"}
+    ops_stack.make("up")
+    assert len(ops_stack.containers("web")) == 2
+
+
+def sigkill_main_process(stack: Stack, container: str) -> None:
+    """Kill a container's main process as a crash would: not `docker kill`, a manual stop
+    after which the restart policy does nothing. From the host's process namespace,
+    which this test's container does not share."""
+    pid = stack.run("docker", "inspect", "--format", "{{.State.Pid}}", container).strip()
+    stack.run("docker", "run", "--rm", "--pid=host", "debian:trixie-slim",
+              "sh", "-c", f"kill -KILL {pid}")  # fmt: skip
+
+
+async def test_a_replica_that_crashes_fails_no_request_and_comes_back(ops_stack: Stack) -> None:
+    victim, survivor = (container["ID"] for container in ops_stack.containers("web"))
+    load = load_on(ops_stack)
+    running = asyncio.create_task(load.run())
+    try:
+        await asyncio.sleep(3)
+        await asyncio.to_thread(sigkill_main_process, ops_stack, victim)
+        back = await asyncio.to_thread(wait_for_health, ops_stack, victim, 60)
+        await asyncio.sleep(3)
+    finally:
+        report = await load.stop()
+        await running
+
+    print(f"a replica killed under load: {report.summary()}")
+    assert report.failures() == [], report.summary()
+    assert back, "the killed replica restarted and became healthy"
+    restarts = {
+        c["ID"]: container_restarts(ops_stack, c["ID"]) for c in ops_stack.containers("web")
+    }
+    assert restarts == {victim: 1, survivor: 0}
+
+
+def container_restarts(stack: Stack, container: str) -> int:
+    return int(stack.run("docker", "inspect", "--format", "{{.RestartCount}}", container))
+
+
+def wait_for_health(stack: Stack, container: str, seconds: float) -> bool:
+    """Wait until a container has restarted and is healthy again."""
+    template = "{{.RestartCount}} {{.State.Health.Status}}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if stack.run("docker", "inspect", "--format", template, container).split() == [
+            "1",
+            "healthy",
+        ]:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_rate_limit_counts_requests_to_every_replica(ops_stack: Stack) -> None:
+    # Every request comes from the same address (Docker's gateway), to random replicas.
+    with ops_stack.client() as client:
+        statuses = [client.get("/api/episodes").status_code for _ in range(API_LIMIT + 20)]
+    assert statuses.count(200) == API_LIMIT and statuses.count(429) == 20, statuses
+    refused_by = [
+        ops_stack.run("docker", "logs", container["ID"]).count("GET /api/episodes 429")
+        for container in ops_stack.containers("web")
+    ]
+    assert all(refused_by), f"each replica refused some ({refused_by}): the count is shared"
+
+
+async def test_a_redeploy_replaces_the_replicas_one_at_a_time(ops_stack: Stack) -> None:
+    before = {container["ID"] for container in ops_stack.containers("web")}
+    report, output = await under_load(ops_stack, "redeploy", APP_VERSION="replicas-by-test")
+
+    print(f"redeploy of 2 replicas under load: {report.summary()}")
+    assert report.failures() == [], report.summary()
+    assert "web: starting replicas-by-test (2 of 2)" in output, output
+    after = {container["ID"] for container in ops_stack.containers("web")}
+    assert len(after) == 2 and not after & before
+    assert serving_version(ops_stack) == "replicas-by-test"
 
 
 def test_under_the_memory_limits_no_container_was_killed(ops_stack: Stack) -> None:
