@@ -40,7 +40,7 @@ SCRIPTS := infra/scripts
 
 .PHONY: help ## Show this list of targets
 help:
-	@awk -F' ## ' '/^## / { print "\n" substr($$0, 4) ":" } /^\.PHONY: [a-z-]+ ## / { sub(/^\.PHONY: /, "", $$1); printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk -F' ## ' '/^## / { print "\n" substr($$0, 4) ":" } /^\.PHONY: [a-z-]+ ## / { sub(/^\.PHONY: /, "", $$1); printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 ## Run the site
 
@@ -151,6 +151,20 @@ deploy:
 clean: check-docker
 	@$(SCRIPTS)/clean.sh
 
+## More servers: Docker Swarm (docs/scaling.md)
+
+.PHONY: swarm-push ## Build this commit's images and push them to REGISTRY (set in .env)
+swarm-push: check-docker
+	@$(SCRIPTS)/swarm-push.sh
+
+.PHONY: swarm-deploy ## Release the pushed version to this manager's swarm: migrate, then web one task at a time
+swarm-deploy: check-docker $(SECRETS)
+	@$(SCRIPTS)/swarm-deploy.sh
+
+.PHONY: swarm-rm ## Remove the swarm stack (volumes stay; asks first; FORCE=1 skips)
+swarm-rm: check-docker
+	@$(SCRIPTS)/swarm-rm.sh
+
 ## Check it
 
 .PHONY: check ## Lint, type-check and run the app's tests on a throwaway Postgres (about a minute)
@@ -172,9 +186,10 @@ test: check-docker
 $(BACKUP_DIR):
 	@mkdir -p $(BACKUP_DIR)
 
-# Given by your mail provider, if your SMTP server needs a password: write it in.
+# Given by your mail provider, if your SMTP server needs a password: write it
+# in. A blank line means none (Swarm refuses an empty secret file).
 $(SECRETS_DIR)/smtp_password:
-	@mkdir -p -m 700 $(SECRETS_DIR) && (umask 077 && touch $@)
+	@mkdir -p -m 700 $(SECRETS_DIR) && (umask 077 && echo > $@)
 
 # Where an off-site tool's own files go (rclone.conf, keys), if it needs any.
 $(SECRETS_DIR)/offsite:

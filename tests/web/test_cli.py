@@ -99,3 +99,20 @@ async def test_downloads_are_reported_per_episode_and_per_day(
     (bar,) = [line for line in lines if line.startswith(f"{today:%a %d %b}")]
     assert peak.split()[3] == "7" and peak.endswith(" " + "█" * 40)
     assert bar.split()[3] == "5" and bar.endswith(" " + "█" * round(40 * 5 / 7))
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_wait_for_database_returns_once_it_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await run_cli("wait-for-database", "--seconds", "5") == 0
+    assert capsys.readouterr().out.startswith("database: answering after 0 s")
+
+
+async def test_wait_for_database_gives_up_after_its_time(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DB_HOST", "127.0.0.1")
+    monkeypatch.setenv("DB_PORT", "1")  # nothing listens there: refused, like a database not up yet
+    assert await run_cli("wait-for-database", "--seconds", "1.5") == 1
+    assert "database: no answer in 2 s" in capsys.readouterr().err

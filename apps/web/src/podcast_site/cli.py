@@ -3,12 +3,16 @@
 import argparse
 import asyncio
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import text
 
 from podcast_site import privileges, queries
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.database import Database, create_engine
+from podcast_site.errors import is_database_unavailable
 from podcast_site.settings import Settings
 
 
@@ -32,6 +36,32 @@ async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool)
             return report.summary()
     finally:
         await database.engine.dispose()
+
+
+async def wait_for_database(settings: Settings, seconds: float) -> str:
+    """Wait until the database answers; fail at once on any other error, or after `seconds`.
+
+    For orchestrators that start services in any order (Docker Swarm): the
+    migrations wait for Postgres as Compose's depends_on makes them wait.
+    """
+    engine = create_engine(settings)
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                async with engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+                return f"database: answering after {time.monotonic() - started:.0f} s"
+            except Exception as error:
+                if not is_database_unavailable(error):
+                    raise
+                if time.monotonic() - started > seconds:
+                    raise CommandError(
+                        f"database: no answer in {seconds:.0f} s ({error})"
+                    ) from None
+                await asyncio.sleep(1)
+    finally:
+        await engine.dispose()
 
 
 async def grant_web_role(settings: Settings) -> str:
@@ -88,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
     help_text = "print downloads per episode (7 days, 30 days, all time) and per day"
     commands.add_parser("downloads", help=help_text, description=help_text)
+    help_text = "wait until the database answers (for orchestrators without start order)"
+    command = commands.add_parser("wait-for-database", help=help_text, description=help_text)
+    command.add_argument("--seconds", type=float, default=120, help="at most (default: 120)")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -96,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo content: skipped ({reason})")
         return 0
     try:
-        if args.command == "grant-web-role":
+        if args.command == "wait-for-database":
+            summary = asyncio.run(wait_for_database(settings, args.seconds))
+        elif args.command == "grant-web-role":
             summary = asyncio.run(grant_web_role(settings))
         elif args.command == "downloads":
             summary = asyncio.run(report_downloads(settings, datetime.now(UTC).date()))

@@ -1,0 +1,26 @@
+# Sourced by the swarm-*.sh scripts (not run): the Swarm stack's name and
+# settings. stack.yaml reads its variables from the environment, which
+# `docker stack deploy` does not fill from .env as Compose does.
+# shellcheck shell=bash
+
+STACK=$COMPOSE_PROJECT_NAME
+
+# The settings of .env (or ENV_FILE), as Compose reads them: KEY=VALUE lines,
+# `#` comments, optional quotes; a variable already set in the environment
+# wins.
+while IFS= read -r line || [ -n "$line" ]; do
+    case $line in '' | '#'*) continue ;; esac
+    key=${line%%=*} value=${line#*=}
+    case $value in \"*\" | \'*\') value=${value:1:${#value}-2} ;; esac
+    [ -n "${!key+set}" ] || export "$key=$value"
+done < "${COMPOSE_ENV_FILES:-/dev/null}"
+
+if [ -z "${REGISTRY:-}" ]; then
+    echo "Set REGISTRY in .env to the registry and namespace every node pulls from (ghcr.io/you, registry.example.com/team): docs/scaling.md." >&2
+    exit 1
+fi
+
+# The name of a service's image at a version in the registry.
+registry_image() {
+    echo "$REGISTRY/$STACK-$1:$2"
+}
