@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from podcast_site import privileges, queries
+from podcast_site.catalog import write_catalog
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.database import Database, create_engine
 from podcast_site.errors import is_database_unavailable
@@ -64,6 +65,14 @@ async def wait_for_database(settings: Settings, seconds: float) -> str:
         await engine.dispose()
 
 
+def generate_catalog(episodes: int, folder: Path) -> str:
+    """Write a synthetic catalog into a new or empty folder."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CommandError(f"{folder} is not an empty folder: the catalog goes into a new one")
+    write_catalog(episodes, folder)
+    return f"wrote {episodes} episodes to {folder}; import them with `make import CONTENT={folder}`"
+
+
 async def grant_web_role(settings: Settings) -> str:
     """Create or update web's database role and its grants, as the owner."""
     password = settings.db_app_password.get_secret_value()
@@ -102,6 +111,14 @@ async def report_downloads(settings: Settings, today: date) -> str:
     return "\n".join(lines)
 
 
+def positive(value: str) -> int:
+    """Parse a count of at least one."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="podcast-site", description=__doc__)
@@ -121,8 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     help_text = "wait until the database answers (for orchestrators without start order)"
     command = commands.add_parser("wait-for-database", help=help_text, description=help_text)
     command.add_argument("--seconds", type=float, default=120, help="at most (default: 120)")
+    help_text = "write a synthetic show of N episodes as a content folder, for benchmarks"
+    command = commands.add_parser("generate-catalog", help=help_text, description=help_text)
+    command.add_argument("episodes", type=positive, help="how many episodes")
+    command.add_argument("folder", type=Path, help="a new or empty folder")
     args = parser.parse_args(argv)
 
+    if args.command == "generate-catalog":
+        try:
+            print(generate_catalog(args.episodes, args.folder))
+        except (CommandError, OSError) as error:
+            print(f"generate-catalog: {error}", file=sys.stderr)
+            return 1
+        return 0
     settings = Settings()
     if args.command == "load-demo" and not settings.seeds_demo_content:
         reason = "production never seeds" if settings.is_production else "LOAD_DEMO_CONTENT is off"
