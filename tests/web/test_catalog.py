@@ -33,7 +33,7 @@ def test_a_catalog_is_content_the_import_accepts(tmp_path: Path) -> None:
     assert len(guests_used) > 10
     for episode in content.episodes:
         assert 1 <= len(episode.meta.guests) <= 3
-        show_notes, transcript = episode.show_notes, episode.transcript
+        show_notes, transcript = episode.read_texts()
         assert "## Topics" in show_notes and len(episode.meta.summary) > 100
         assert transcript is not None
         assert TRANSCRIPT_BYTES <= len(transcript) <= TRANSCRIPT_BYTES * 1.1

@@ -1,31 +1,66 @@
-"""The command line: importing content twice changes nothing the second time."""
+"""The command line: imports of any size, with progress, idempotent, failing in one clear line."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
+from podcast_site.catalog import write_catalog
 from podcast_site.cli import main
 from podcast_site.settings import Settings
 from tests.web.conftest import migrate, recreate_database
 from tests.web.paths import FIXTURE_CONTENT
 
+CLI_DATABASE = "podcast_cli_test"
+
 
 @pytest.fixture
-async def cli_database(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    """Point the CLI (which reads the environment) at a fresh database of its own."""
-    scratch = settings.model_copy(update={"db_name": "podcast_cli_test"})
+async def empty_database(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the CLI (which reads the environment) at a new, empty database of its own."""
+    scratch = settings.model_copy(update={"db_name": CLI_DATABASE})
     await recreate_database(scratch)
-    await migrate(scratch)
     monkeypatch.setenv("DB_NAME", scratch.db_name)
+    return scratch
+
+
+@pytest.fixture
+async def cli_database(empty_database: Settings) -> AsyncIterator[None]:
+    """Give the CLI a migrated database of its own."""
+    await migrate(empty_database)
     yield
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Write a catalog of full-size episodes once for the tests of large imports."""
+    folder = tmp_path_factory.mktemp("catalog")
+    write_catalog(25, folder)
+    return folder
+
+
+async def run_cli(*args: str) -> int:
+    """Run the command line as a shell does; main() runs its own event loop, so in a thread."""
+    return await asyncio.to_thread(main, list(args))
+
+
+async def query(settings: Settings, sql: str, *args: Any) -> Any:
+    """Return the first value of a query on the CLI's database."""
+    connection = await asyncpg.connect(
+        host=settings.db_host, port=settings.db_port, user=settings.db_user,
+        password=settings.db_password.get_secret_value(), database=CLI_DATABASE,
+    )  # fmt: skip
+    try:
+        return await connection.fetchval(sql, *args)
+    finally:
+        await connection.close()
 
 
 @pytest.mark.usefixtures("cli_database")
 async def test_import_content_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
-    # main() runs its own event loop, as it does from a shell: give it a thread.
     assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
     first = capsys.readouterr().out
     assert "created episode 1 (first-steps)" in first
@@ -33,6 +68,101 @@ async def test_import_content_is_idempotent(capsys: pytest.CaptureFixture[str]) 
 
     assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
     assert capsys.readouterr().out.strip() == "0 created, 0 updated, 6 unchanged"
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_a_large_import_reports_progress_and_runs_twice_to_the_same_rows(
+    catalog: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_cli("import-content", str(catalog)) == 0
+    output = capsys.readouterr()
+    assert output.out.splitlines()[-1] == "41 created, 0 updated, 0 unchanged"
+    progress = output.err.splitlines()
+    assert progress[0].startswith("checked 25 episodes, 10 guests and 6 sponsors: no problems")
+    assert progress[-1].startswith("episodes: 25 of 25 (")
+    stored = await query(settings, "SELECT sum(length(transcript)) FROM episodes")
+    assert stored > 25 * 60_000
+
+    assert await run_cli("import-content", str(catalog)) == 0
+    assert capsys.readouterr().out.strip() == "0 created, 0 updated, 41 unchanged"
+
+    # A changed transcript is noticed, though the import never loads the stored ones.
+    (transcript,) = catalog.glob("episodes/007-*.transcript.txt")
+    original = transcript.read_text()
+    try:
+        transcript.write_text(original.replace("Welcome to the show.", "Welcome back."))
+        assert await run_cli("import-content", str(catalog)) == 0
+    finally:
+        transcript.write_text(original)
+    assert capsys.readouterr().out.splitlines()[-1] == "0 created, 1 updated, 40 unchanged"
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_an_import_is_not_held_to_the_statement_timeout_of_web_requests(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 1 ms: no batch of hour-long transcripts is written that fast.
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "1")
+
+    assert await run_cli("import-content", str(catalog)) == 0
+    assert "41 created" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_broken_files_are_listed_one_line_each_and_nothing_is_written(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_catalog(5, tmp_path)
+    episodes = sorted((tmp_path / "episodes").glob("*.md"))
+    episodes[0].write_text(episodes[0].read_text().replace("title:", "title: [", 1))
+    episodes[1].with_suffix(".transcript.txt").write_bytes(b"[00:00:00] Host: caf\xe9\n")
+    episodes[2].with_suffix(".transcript.txt").write_text("[00:00:00] Host: \0\n")
+    guest_of_4 = episodes[3].read_text().split("guests:\n- ")[1].split()[0]
+    episodes[3].write_text(episodes[3].read_text().replace("guests:\n- ", "guests:\n- nobody-"))
+    (guest, *_) = (tmp_path / "guests").glob("*.md")
+    guest.write_text(guest.read_text().replace("name:", "nom:"))
+
+    assert await run_cli("import-content", str(tmp_path)) == 1
+
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    header, *problems = err.strip().splitlines()
+    assert header == "content has problems:"
+    assert set(problems) == {
+        f"  episodes/{episodes[0].name}: unreadable front matter at line 4: "
+        "did not find expected ',' or ']'",
+        f"  episodes/{episodes[1].stem}.transcript.txt: "
+        "not UTF-8 text (invalid continuation byte at byte 20)",
+        f"  episodes/{episodes[2].stem}.transcript.txt: "
+        "contains a NUL character, which Postgres cannot store",
+        f"  episodes/4: unknown guest 'nobody-{guest_of_4}' (no guests/nobody-{guest_of_4}.md)",
+        f"  guests/{guest.name}: name: Field required",
+        f"  guests/{guest.name}: nom: Extra inputs are not permitted",
+    }
+    assert await query(settings, "SELECT count(*) FROM guests") == 0
+
+
+async def test_what_the_database_refuses_is_said_in_one_line_and_nothing_is_written(
+    empty_database: Settings, catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run_cli("import-content", str(catalog)) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "import-content failed and changed nothing; the database said: "
+        'relation "guests" does not exist'
+    )
+
+    await migrate(empty_database)
+    await query(
+        empty_database,
+        "ALTER TABLE episodes ADD CONSTRAINT short CHECK (length(transcript) < 1000)",
+    )
+    assert await run_cli("import-content", str(catalog)) == 1
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
+    assert line.startswith("import-content failed and changed nothing; the database said: ")
+    assert 'violates check constraint "short"' in line
+    assert line.endswith("; while writing episodes 1 to 25")
+    assert await query(empty_database, "SELECT count(*) FROM guests") == 0
 
 
 @pytest.mark.usefixtures("cli_database")
@@ -59,12 +189,6 @@ async def test_broken_content_is_refused_with_every_problem(
     assert "file name must be" in capsys.readouterr().err
 
 
-async def run_cli(*args: str) -> int:
-    import asyncio
-
-    return await asyncio.to_thread(main, list(args))
-
-
 @pytest.mark.usefixtures("cli_database")
 async def test_downloads_are_reported_per_episode_and_per_day(
     settings: Settings, capsys: pytest.CaptureFixture[str]
@@ -73,7 +197,7 @@ async def test_downloads_are_reported_per_episode_and_per_day(
     today = datetime.now(UTC).date()
     connection = await asyncpg.connect(
         host=settings.db_host, port=settings.db_port, user=settings.db_user,
-        password=settings.db_password.get_secret_value(), database="podcast_cli_test",
+        password=settings.db_password.get_secret_value(), database=CLI_DATABASE,
     )  # fmt: skip
     try:
         for number, days_ago, count in ((3, 0, 5), (3, 10, 7), (1, 100, 2)):

@@ -8,6 +8,7 @@ from mutagen.mp3 import MP3
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from podcast_site.catalog import write_catalog
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.models import Episode
 from tests.web.paths import FIXTURE_CONTENT, SITE_CONTENT
@@ -56,6 +57,22 @@ def test_every_problem_is_reported_with_its_file(tmp_path: Path) -> None:
     assert "episodes/001-hello.md: rating: Extra inputs are not permitted" in message
 
 
+def test_what_postgres_could_not_store_is_a_problem_of_its_file(tmp_path: Path) -> None:
+    root = write_content(tmp_path, EPISODE.replace("number: 1", f"number: {2**31}"))
+    (root / "guests" / f"{'a' * 101}.md").write_text("---\nname: Long\n---\n")
+    (root / "guests" / "nul.md").write_text("---\nname: Nul\n---\nA \0 bio.\n")
+
+    with pytest.raises(ContentError) as raised:
+        read_content(root)
+
+    message = str(raised.value)
+    assert "episodes/001-hello.md: number: Input should be less than or equal to 2147483647" in (
+        message
+    )
+    assert f"guests/{'a' * 101}.md: the slug is longer than 100 characters" in message
+    assert "guests/nul.md: contains a NUL character, which Postgres cannot store" in message
+
+
 def test_a_missing_folder_is_a_content_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="is not a folder"):
         read_content(tmp_path / "nope")
@@ -72,6 +89,26 @@ async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSes
     )
     assert not second.changed
     assert await session.scalar(select(func.count()).select_from(Episode)) == len(content.episodes)
+
+
+async def test_episodes_are_written_in_batches_the_session_then_lets_go_of(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    write_catalog(7, tmp_path)
+    heard: list[tuple[int, int]] = []
+
+    report = await import_content(
+        session,
+        read_content(tmp_path),
+        progress=lambda done, total: heard.append((done, total)),
+        batch_size=3,
+    )
+
+    assert heard == [(3, 7), (6, 7), (7, 7)]
+    assert len([name for name in report.created if name.startswith("episode ")]) == 7
+    assert await session.scalar(select(func.count()).select_from(Episode)) == 7
+    # However large the catalog, the session holds no episode (and no transcript).
+    assert not [row for row in session.identity_map.values() if isinstance(row, Episode)]
 
 
 async def test_an_edited_file_updates_its_episode(session: AsyncSession, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from podcast_site import privileges, queries
 from podcast_site.catalog import write_catalog
@@ -23,16 +24,40 @@ class CommandError(Exception):
 
 WRITABLE = [table for table, grants in privileges.WEB_PRIVILEGES.items() if "INSERT" in grants]
 
+# DB_STATEMENT_TIMEOUT_MS (10 s) is for web requests: no visitor should wait
+# on one slow query. An import is run by someone watching its progress, and
+# each of its statements writes a batch of episodes, which a slow disk or a
+# busy server may take longer than that over. So it gets its own, generous
+# limit: one that still ends an import stuck behind a lock, with the reason.
+IMPORT_STATEMENT_TIMEOUT_MS = 10 * 60 * 1000
+
+
+def note(message: str) -> None:
+    """Say how a long command is getting on, on stderr: stdout is for its result."""
+    print(message, file=sys.stderr, flush=True)
+
 
 async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool) -> str:
     """Import the content folder in one transaction and describe what changed."""
+    started = time.monotonic()
     content = read_content(path)
-    database = Database(create_engine(settings))
+    note(
+        f"checked {len(content.episodes)} episodes, {len(content.guests)} guests and "
+        f"{len(content.sponsors)} sponsors: no problems ({time.monotonic() - started:.1f} s)"
+    )
+    timeout = {"db_statement_timeout_ms": IMPORT_STATEMENT_TIMEOUT_MS}
+    database = Database(create_engine(settings.model_copy(update=timeout)))
     try:
         async with database.sessionmaker() as session:
             if only_into_empty and await queries.count_episodes(session):
                 return "skipped: the database already has episodes"
-            report = await import_content(session, content)
+            report = await import_content(
+                session,
+                content,
+                progress=lambda done, total: note(
+                    f"episodes: {done} of {total} ({time.monotonic() - started:.1f} s)"
+                ),
+            )
             await session.commit()
             return report.summary()
     finally:
@@ -111,6 +136,11 @@ async def report_downloads(settings: Settings, today: date) -> str:
     return "\n".join(lines)
 
 
+def database_says(error: DBAPIError) -> str:
+    """Return Postgres's own message, and where the import was: not the statement and its data."""
+    return "; ".join([str(error.orig).strip(), *getattr(error, "__notes__", [])])
+
+
 def positive(value: str) -> int:
     """Parse a count of at least one."""
     number = int(value)
@@ -174,6 +204,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ContentError, CommandError) as error:
         print(error, file=sys.stderr)
         return 1
+    # Not str(error): SQLAlchemy's carries the statement and its parameters,
+    # which for an import are whole transcripts.
+    except DBAPIError as error:
+        print(
+            f"{args.command} failed and changed nothing; the database said: {database_says(error)}",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as error:
+        print(f"{args.command} failed and changed nothing: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted, and changed nothing", file=sys.stderr)
+        return 130
     print(summary)
     return 0
 

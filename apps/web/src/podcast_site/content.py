@@ -1,6 +1,14 @@
-"""Read the content folder (Markdown with front matter) and sync it into the database."""
+"""Read the content folder (Markdown with front matter) and sync it into the database.
 
+An import first checks every file and keeps only the episodes' front matter;
+then it writes the episodes a batch at a time, reading each one's texts again
+as it goes, so its memory and each statement's size stay flat however large
+the catalog. Everything happens in the caller's one transaction.
+"""
+
+import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -10,9 +18,10 @@ from typing import Annotated, Any
 import frontmatter
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import selectinload
 
 from podcast_site import transcripts
 from podcast_site.markdown import render_markdown
@@ -22,6 +31,10 @@ from podcast_site.models import Base, Episode, Guest, Sponsor
 # converter for slugs (inputs.py) accepts exactly these.
 SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG = rf"^{SLUG_PATTERN}$"
+# Episodes written per statement: few enough that a statement stays short and
+# the import's memory small (100 hour-long transcripts are about 6 MB), many
+# enough that round trips do not dominate.
+EPISODE_BATCH = 100
 
 
 class ContentError(Exception):
@@ -89,7 +102,8 @@ class EpisodeFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    number: int = Field(ge=1)
+    # Postgres's `integer`, the type of episodes.number.
+    number: int = Field(ge=1, le=2**31 - 1)
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(min_length=1)
     published: date
@@ -123,12 +137,27 @@ class SponsorContent:
 
 @dataclass(frozen=True)
 class EpisodeContent:
-    """An episode as read from disk, with its transcript if one lies beside it."""
+    """An episode whose files passed the checks; its texts are read when it is imported."""
 
+    path: Path
     slug: str
     meta: EpisodeFile
-    show_notes: str
-    transcript: str | None
+
+    @property
+    def transcript_path(self) -> Path:
+        """Return where the episode's transcript is, if it has one."""
+        return self.path.with_name(f"{self.path.stem}.transcript.txt")
+
+    def read_texts(self) -> tuple[str, str | None]:
+        """Read the show notes and the transcript again; raise ContentError if that fails now."""
+        problems: list[str] = []
+        text = _read_text(self.path, f"episodes/{self.path.name}", problems)
+        transcript = None
+        if (path := self.transcript_path).is_file():
+            transcript = _read_text(path, f"episodes/{path.name}", problems)
+        if text is None or problems:
+            raise ContentError("content changed during the import:\n  " + "\n  ".join(problems))
+        return frontmatter.loads(text).content.strip(), transcript and transcript.strip()
 
 
 @dataclass(frozen=True)
@@ -141,30 +170,41 @@ class Content:
 
 
 def read_content(root: Path) -> Content:
-    """Read and validate every file under `root`; raise ContentError listing every problem."""
+    """Read and check every file under `root`; raise ContentError listing every problem."""
     if not root.is_dir():
         raise ContentError(f"{root} is not a folder")
     problems: list[str] = []
+    # Slugs as long as their columns allow (models.py).
     guests = [
         GuestContent(slug, meta, body)
         for _, slug, meta, body in _read_folder(
-            root / "guests", r"(?P<slug>.+)", GuestFile, problems
+            root / "guests", r"(?P<slug>.+)", GuestFile, 100, problems
         )
     ]
     sponsors = [
         SponsorContent(slug, meta, body)
         for _, slug, meta, body in _read_folder(
-            root / "sponsors", r"(?P<slug>.+)", SponsorFile, problems
+            root / "sponsors", r"(?P<slug>.+)", SponsorFile, 100, problems
         )
     ]
+    # Only the front matter stays in memory; the texts are checked and dropped.
     episodes = [
-        EpisodeContent(slug, meta, body, _read_transcript(path))
-        for path, slug, meta, body in _read_folder(
-            root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, problems
+        EpisodeContent(path, slug, meta)
+        for path, slug, meta, _ in _read_folder(
+            root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, 200, problems
         )
     ]
-    known_guests = {guest.slug for guest in guests}
-    known_sponsors = {sponsor.slug for sponsor in sponsors}
+    for episode in episodes:
+        if (path := episode.transcript_path).is_file():
+            transcript = _read_text(path, f"episodes/{path.name}", problems)
+            if transcript is not None:
+                problems.extend(
+                    f"episodes/{episode.meta.number}: transcript: {problem}"
+                    for problem in transcripts.find_problems(transcript, episode.meta.duration)
+                )
+    # A file that is there but broken has its own problem: not one per episode too.
+    known_guests = {path.stem for path in (root / "guests").glob("*.md")}
+    known_sponsors = {path.stem for path in (root / "sponsors").glob("*.md")}
     seen_numbers: dict[int, str] = {}
     for episode in episodes:
         name = f"episodes/{episode.meta.number}"
@@ -176,11 +216,6 @@ def read_content(root: Path) -> Content:
         for sponsor in sorted(set(episode.meta.sponsors) - known_sponsors):
             problems.append(f"{name}: unknown sponsor {sponsor!r} (no sponsors/{sponsor}.md)")
         problems.extend(f"{name}: {problem}" for problem in _chapter_problems(episode.meta))
-        if episode.transcript is not None:
-            problems.extend(
-                f"{name}: transcript: {problem}"
-                for problem in transcripts.find_problems(episode.transcript, episode.meta.duration)
-            )
     if problems:
         raise ContentError("content has problems:\n  " + "\n  ".join(problems))
     return Content(
@@ -205,14 +240,24 @@ def _chapter_problems(meta: EpisodeFile) -> list[str]:
     return problems
 
 
-def _read_transcript(episode_path: Path) -> str | None:
-    """Return the text of the `.transcript.txt` beside an episode's file, if there is one."""
-    path = episode_path.with_name(f"{episode_path.stem}.transcript.txt")
-    return path.read_text().strip() if path.is_file() else None
+def _read_text(path: Path, label: str, problems: list[str]) -> str | None:
+    """Return a file's text, or note why Postgres could not store it and return None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        problems.append(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})")
+        return None
+    except OSError as error:
+        problems.append(f"{label}: cannot be read ({error.strerror})")
+        return None
+    if "\0" in text:
+        problems.append(f"{label}: contains a NUL character, which Postgres cannot store")
+        return None
+    return text
 
 
 def _read_folder[M: BaseModel](
-    folder: Path, name_pattern: str, model: type[M], problems: list[str]
+    folder: Path, name_pattern: str, model: type[M], max_slug: int, problems: list[str]
 ) -> list[tuple[Path, str, M, str]]:
     """Parse each `*.md` in `folder` into (path, slug, front matter, body), noting problems."""
     found = []
@@ -222,11 +267,21 @@ def _read_folder[M: BaseModel](
         if match is None or not re.fullmatch(SLUG, match["slug"]):
             problems.append(f"{label}: file name must be {name_pattern} with a lowercase slug")
             continue
+        if len(match["slug"]) > max_slug:
+            problems.append(f"{label}: the slug is longer than {max_slug} characters")
+            continue
+        text = _read_text(path, label, problems)
+        if text is None:
+            continue
         try:
-            post = frontmatter.load(path)
+            post = frontmatter.loads(text)
             meta = model.model_validate(post.metadata)
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            problems.append(f"{label}: unreadable front matter: {error}")
+        except yaml.YAMLError as error:
+            # PyYAML's own message spans lines; a problem takes one.
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            reason = getattr(error, "problem", None) or error
+            problems.append(f"{label}: unreadable front matter{where}: {reason}")
             continue
         except ValidationError as error:
             for detail in error.errors():
@@ -260,6 +315,11 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def _digest(text: str | None) -> str | None:
+    """Hash a text as Postgres's md5() does; only to notice a change, not for security."""
+    return None if text is None else hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
 def _upsert[M: Base](
     session: AsyncSession,
     report: ImportReport,
@@ -267,28 +327,55 @@ def _upsert[M: Base](
     existing: M | None,
     create_as: tuple[type[M], dict[str, Any]],
     values: dict[str, Any],
+    stored_digests: Mapping[str, str | None] | None = None,
 ) -> M:
-    """Add a new row (`model(**identity)`), or copy `values` onto the existing one."""
+    """Add a new row (`model(**identity)`), or copy the changed `values` onto the existing one.
+
+    A column named in `stored_digests` is compared by its hash, so the row
+    need not carry its (long) text; only what changed is written.
+    """
     if existing is None:
         model, identity = create_as
         row = model(**identity, **values)
         session.add(row)
         report.created.append(label)
         return row
-    if any(getattr(existing, name) != value for name, value in values.items()):
-        for name, value in values.items():
-            setattr(existing, name, value)
+    digests = stored_digests or {}
+    changes = {
+        name: value
+        for name, value in values.items()
+        if (
+            digests[name] != _digest(value) if name in digests else getattr(existing, name) != value
+        )
+    }
+    for name, value in changes.items():
+        setattr(existing, name, value)
+    if changes:
         report.updated.append(label)
     else:
         report.unchanged += 1
     return existing
 
 
-async def import_content(session: AsyncSession, content: Content) -> ImportReport:
+async def _flush(session: AsyncSession, what: str) -> None:
+    """Write what is pending; a database error then says which part of the import it was."""
+    try:
+        await session.flush()
+    except DBAPIError as error:
+        error.add_note(f"while writing {what}")
+        raise
+
+
+async def import_content(
+    session: AsyncSession,
+    content: Content,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = EPISODE_BATCH,
+) -> ImportReport:
     """Create or update every guest, sponsor and episode in `content`; the caller commits.
 
-    Rows that are no longer in the content folder are left alone: the import
-    never deletes.
+    `progress(done, total)` hears after each batch of episodes. Rows that are
+    no longer in the content folder are left alone: the import never deletes.
     """
     report = ImportReport()
 
@@ -318,23 +405,39 @@ async def import_content(session: AsyncSession, content: Content) -> ImportRepor
                 "blurb_html": render_markdown(sponsor.blurb),
             },
         )  # fmt: skip
+    await _flush(session, "guests and sponsors")
 
-    episodes = {
-        episode.number: episode
-        for episode in await session.scalars(
-            select(Episode).options(
-                selectinload(Episode.guests),
-                selectinload(Episode.sponsors),
-                undefer(Episode.show_notes),
-                undefer(Episode.show_notes_html),
-                undefer(Episode.transcript),
-            )
-        )
-    }
-    for episode in content.episodes:
+    total = len(content.episodes)
+    for start in range(0, total, batch_size):
+        batch = content.episodes[start : start + batch_size]
+        await _import_episodes(session, report, batch, guests, sponsors)
+        if progress is not None:
+            progress(start + len(batch), total)
+    return report
+
+
+async def _import_episodes(
+    session: AsyncSession,
+    report: ImportReport,
+    batch: list[EpisodeContent],
+    guests: dict[str, Guest],
+    sponsors: dict[str, Sponsor],
+) -> None:
+    """Create or update one batch of episodes and write it."""
+    # Postgres hashes the long texts it holds: comparing them moves no text.
+    long_texts = ("show_notes", "show_notes_html", "transcript")
+    found = await session.execute(
+        select(Episode, *(func.md5(getattr(Episode, name)) for name in long_texts))
+        .where(Episode.number.in_([episode.meta.number for episode in batch]))
+        .options(selectinload(Episode.guests), selectinload(Episode.sponsors))
+    )
+    stored = {row[0].number: (row[0], dict(zip(long_texts, row[1:], strict=True))) for row in found}
+    for episode in batch:
         meta = episode.meta
+        show_notes, transcript = episode.read_texts()
+        existing, digests = stored.get(meta.number, (None, None))
         _upsert(
-            session, report, f"episode {meta.number} ({episode.slug})", episodes.get(meta.number),
+            session, report, f"episode {meta.number} ({episode.slug})", existing,
             (Episode, {"number": meta.number}),
             {
                 "slug": episode.slug,
@@ -346,17 +449,19 @@ async def import_content(session: AsyncSession, content: Content) -> ImportRepor
                 "audio_bytes": meta.audio_bytes,
                 "youtube_id": meta.youtube_id,
                 "tags": meta.tags,
-                "show_notes": episode.show_notes,
-                "show_notes_html": render_markdown(episode.show_notes),
-                "transcript": episode.transcript,
+                "show_notes": show_notes,
+                "show_notes_html": render_markdown(show_notes),
+                "transcript": transcript,
                 "chapters": [chapter.model_dump(exclude_none=True) for chapter in meta.chapters],
                 # Sorted as the relationships load them, so equal lists compare equal.
                 "guests": sorted((guests[slug] for slug in meta.guests), key=by_name),
                 "sponsors": sorted((sponsors[slug] for slug in meta.sponsors), key=by_name),
             },
+            digests,
         )  # fmt: skip
-    await session.flush()
-    return report
+    # Once written, the rows are clean, and the session's weak references let
+    # them (and their texts) go: memory stays at about one batch.
+    await _flush(session, f"episodes {batch[0].meta.number} to {batch[-1].meta.number}")
 
 
 def by_name(row: Guest | Sponsor) -> str:
