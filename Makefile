@@ -109,9 +109,9 @@ build: check-docker
 
 ## Content and data
 
-.PHONY: import ## Import content/ into the site's database (creates or updates, never deletes)
+.PHONY: import ## Import content/ (or CONTENT=folder) into the database: creates or updates, never deletes
 import: check-docker $(SECRETS)
-	docker compose run --rm --volume "$(CURDIR)/content:/app/content:ro" migrate podcast-site import-content
+	@CONTENT="$(CONTENT)" $(SCRIPTS)/import.sh
 
 .PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
 demo-media: check-docker
