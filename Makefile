@@ -179,6 +179,10 @@ fmt: check-docker
 test-stack: check-docker
 	@$(SCRIPTS)/test.sh stack
 
+.PHONY: bench ## Load a private copy of the site with wrk; print req/s, latency, memory (BENCH_EPISODES=1000)
+bench: check-docker
+	@$(SCRIPTS)/bench.sh
+
 .PHONY: test ## Run every test: make check, then make test-stack (what CI runs)
 test: check-docker
 	@$(SCRIPTS)/test.sh all
