@@ -187,7 +187,11 @@ def bench(stack: Stack, load: Load) -> str:
         for row in rows:
             if not row.page_cache:
                 measured[row.name] = measure(stack, client, row, load)
+        # The same request as at the start: how much the machine's other load
+        # moved while the rows ran, and so how far their ratios can be trusted.
+        health_again, _ = measure(stack, client, Scenario("health, again", HEALTH), load)
     measurements = [measured[row.name][0] for row in rows]
+    health = next(m for m in measurements if m.path == HEALTH)
     catalog = "a generated catalog" if load.episodes else "the demo content"
     lines = [
         f"make bench: {catalog} ({total} episodes), wrk with {load.threads} threads and "
@@ -199,6 +203,10 @@ def bench(stack: Stack, load: Load) -> str:
         results_table(measurements, health=HEALTH, static=STATIC_PAGE),
         "",
         "¹ web restarted with PAGE_CACHE_ENTRIES=0 for this row only (measured last).",
+        "",
+        f"/health again at the end: {health_again.per_second:,.0f} req/s, "
+        f"{health_again.per_second / health.per_second:.0%} of the first: the further from 100 %, "
+        "the more the machine's other load changed during the run.",
         "",
         "Memory, sampled by docker stats halfway through each row:",
         "",
