@@ -18,6 +18,13 @@ unset COMPOSE_ENV_FILES COMPOSE_FILE
 tests() {
     docker compose --file tests/compose.yaml --project-name "$COMPOSE_PROJECT_NAME-tests" "$@"
 }
+# The stack tests read git (`git ls-files`). In a git worktree, .git only
+# names a folder of the main checkout: mount that one too, read-only.
+git_dir=$(git rev-parse --path-format=absolute --git-common-dir 2> /dev/null || true)
+worktree=()
+if [ -n "$git_dir" ] && [[ $git_dir != "$REPO_DIR"/* ]]; then
+    worktree=(--volume "$git_dir:$git_dir:ro")
+fi
 
 say "building the test image"
 tests build --quiet app-tests
@@ -34,8 +41,8 @@ if [ "$mode" = stack ] || [ "$mode" = all ]; then
     say "make test-stack: infrastructure and whole-stack tests (each stack takes a minute or more)"
     if [ -n "${TESTS:-}" ]; then
         # shellcheck disable=SC2086 # TESTS may name several paths
-        tests run --rm --no-deps stack-tests pytest -p no:cacheprovider -v -rP $TESTS
+        tests run --rm --no-deps "${worktree[@]}" stack-tests pytest -p no:cacheprovider -v -rP $TESTS
     else
-        tests run --rm --no-deps stack-tests
+        tests run --rm --no-deps "${worktree[@]}" stack-tests
     fi
 fi
