@@ -44,6 +44,7 @@ def test_a_catalog_is_content_the_import_accepts(tmp_path: Path) -> None:
         assert last is not None
         hours, minutes, seconds = map(int, last.groups())
         assert 0 < episode.meta.duration - (hours * 3600 + minutes * 60 + seconds) < 120
+        assert 3 <= len(episode.meta.chapters) <= 5 and episode.meta.chapters[0].start == 0
 
 
 def test_the_command_never_writes_into_a_folder_with_files(

@@ -2,8 +2,8 @@
 
 `podcast-site generate-catalog 1000 /tmp/catalog` writes what `make import
 CONTENT=/tmp/catalog` reads: episodes with hour-long transcripts in the
-"[HH:MM:SS] Speaker: text" format, show notes, a few hundred guests and a few
-sponsors. The text comes from a small grammar of sentences about running
+"[HH:MM:SS] Speaker: text" format, show notes and chapters, a few hundred
+guests and a few sponsors. The text comes from a small grammar of sentences about running
 software, so it is English-like enough for the search's stemming and ranking
 to do real work. The same N always gives the same files.
 """
@@ -124,6 +124,10 @@ QUESTIONS = (
     "What's the first thing you'd check?", "How do you know it's working?",
     "What surprised you the most about {topic}?",
 )  # fmt: skip
+CHAPTER_TITLES = (
+    "How {thing} works here", "When {thing} goes wrong", "Measuring {thing}",
+    "What we changed about {thing}", "{thing}, in practice",
+)  # fmt: skip
 SPONSORS = (
     ("nimbus-vps", "Nimbus VPS", "virtual servers with NVMe disks and a flat monthly price"),
     ("parcel-mail", "Parcel Mail", "transactional e-mail that lands in the inbox"),
@@ -170,13 +174,19 @@ def clock(seconds: int) -> str:
 
 def transcript(
     rng: random.Random, topic: tuple[str, str, tuple[str, ...]], host: str, guests: list[str]
-) -> tuple[str, int]:
-    """Write a conversation of about TRANSCRIPT_BYTES; return it and its length in seconds."""
+) -> tuple[str, list[int], int]:
+    """Write about TRANSCRIPT_BYTES of conversation: its text, paragraph starts and seconds.
+
+    Every paragraph is at least six words (2.4 s) long, so the starts, in
+    whole seconds, rise strictly, as the import requires.
+    """
     name, _, things = topic
     lines = [f"[00:00:00] {host}: Welcome to the show. Today we talk about {name}."]
+    starts = [0]
     size, spoken_words = len(lines[0]), 12
     while size < TRANSCRIPT_BYTES:
         seconds = int(spoken_words / SPEAKING_WORDS_PER_SECOND)
+        starts.append(seconds)
         if rng.random() < 0.3:
             speaker = host
             text = rng.choice(ANSWERS) + " " + rng.choice(QUESTIONS).format(topic=name)
@@ -187,7 +197,22 @@ def transcript(
         lines.append(line)
         size += len(line) + 2
         spoken_words += text.count(" ") + 1
-    return "\n\n".join(lines) + "\n", int(spoken_words / SPEAKING_WORDS_PER_SECOND) + 30
+    return "\n\n".join(lines) + "\n", starts, int(spoken_words / SPEAKING_WORDS_PER_SECOND) + 30
+
+
+def chapters(
+    rng: random.Random, things: tuple[str, ...], starts: list[int]
+) -> list[dict[str, str]]:
+    """Split an episode into a few chapters, each starting where a paragraph does."""
+    titles = ["Welcome", *(rng.choice(CHAPTER_TITLES).format(thing=thing) for thing in things)]
+    count = rng.randint(3, len(titles))
+    return [
+        {
+            "start": clock(starts[len(starts) * index // count]),
+            "title": title[0].upper() + title[1:],
+        }
+        for index, title in enumerate(titles[:count])
+    ]
 
 
 def front_matter(meta: dict[str, Any], body: str) -> str:
@@ -241,7 +266,7 @@ def write_catalog(episodes: int, folder: Path) -> None:
         names = [person_name for _, person_name in people]
         title = rng.choice(TITLE_PATTERNS).format(topic=name, guest=names[0])
         title = title[0].upper() + title[1:]
-        text, seconds = transcript(rng, topic, "Host", [n.split()[0] for n in names])
+        text, starts, seconds = transcript(rng, topic, "Host", [n.split()[0] for n in names])
         joined = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         topics = "\n".join(f"- {sentence(rng, things)[:-1]}" for _ in range(rng.randint(4, 7)))
         notes = f"{paragraph(rng, things, 3)}\n\n## Topics\n\n{topics}\n\n## Links\n\n" + "\n".join(
@@ -259,6 +284,8 @@ def write_catalog(episodes: int, folder: Path) -> None:
             "guests": [slug for slug, _ in people],
             "sponsors": [slug for slug, _, _ in rng.sample(SPONSORS, rng.choice((0, 1, 1, 2)))],
             "tags": sorted({tag, rng.choice(TOPICS)[1]}),
+            # A generator of their own: adding chapters changed no other file.
+            "chapters": chapters(random.Random(f"chapters-{number}"), things, starts),
         }
         stem = f"{number:0{width}}-{slugify(title)}"
         (folder / "episodes" / f"{stem}.md").write_text(front_matter(meta, notes))
