@@ -17,11 +17,18 @@ docker stack rm "$STACK"
 # `stack rm` returns before the tasks have stopped; the networks go last.
 label="label=com.docker.stack.namespace=$STACK"
 for _ in $(seq 1 120); do
-    if [ -z "$(docker ps --all --quiet --filter "$label")" ] && [ -z "$(docker network ls --quiet --filter "$label")" ]; then
+    if [ -z "$(docker ps --quiet --filter "$label")" ] && [ -z "$(docker network ls --quiet --filter "$label")" ]; then
         break
     fi
     sleep 1
 done
+# The migrate job's finished tasks leave their containers behind, on this
+# node and on any other that ran one.
+finished=$(docker ps --all --quiet --filter "$label" --filter status=exited)
+if [ -n "$finished" ]; then
+    # shellcheck disable=SC2086 # one argument per container id
+    docker rm $finished > /dev/null
+fi
 echo "Removed the stack $STACK. Its volumes, on the nodes that ran db, caddy and backup:"
 echo "  docker volume ls --filter label=com.docker.stack.namespace=$STACK"
 echo "  docker volume rm \$(docker volume ls --quiet --filter label=com.docker.stack.namespace=$STACK)"
