@@ -74,7 +74,7 @@ ps: check-docker
 logs: check-docker
 	docker compose logs --follow --tail=100 $(SERVICE)
 
-.PHONY: doctor ## One screen on health, versions, disk, backups and certificates, and what needs attention
+.PHONY: doctor ## One screen on health, versions, disk, load, backups, certificates, and what needs attention
 doctor: check-docker
 	@$(SCRIPTS)/doctor.sh
 

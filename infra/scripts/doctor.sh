@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# One screen on the site's health: services, versions, disk, backups local and
-# off-site, the certificate, and a last section listing what needs attention
-# (nothing, on a good day). Reads only; changes nothing.
+# One screen on the site's health: services, versions, disk, load, backups
+# local and off-site, the certificate, and a last section listing what needs
+# attention (nothing, on a good day). Reads only; changes nothing.
 ### Usage: make doctor
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
@@ -59,6 +59,39 @@ for folder in "$BACKUP_DIR" "$(docker info --format '{{.DockerRootDir}}' 2> /dev
     fi
 done
 docker system df --format 'docker {{.Type}}: {{.Size}} ({{.Reclaimable}} reclaimable)'
+
+echo
+echo "== load: is one server still enough? (docs/scaling.md)"
+# Two readings of /proc, two seconds apart: the share of CPU time the
+# hypervisor gave to other guests (steal) and how busy the disk holding
+# Docker's data was (its io_ticks, in ms).
+disk=$(basename "$(df --output=source "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)" 2> /dev/null | tail -n 1)")
+read_cpu() { awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total, $9 }' /proc/stat; }
+read_disk() { awk -v disk="$disk" '$3 == disk { print $13 }' /proc/diskstats; }
+read -r total_before steal_before <<< "$(read_cpu)"
+busy_before=$(read_disk)
+sleep 2
+read -r total_after steal_after <<< "$(read_cpu)"
+busy_after=$(read_disk)
+read -r load_1 load_5 load_15 _ < /proc/loadavg
+echo "load average $load_1 $load_5 $load_15 on $(nproc) CPUs;" \
+    "CPU steal $(( 100 * (steal_after - steal_before) / (total_after - total_before) ))% now," \
+    "$(( 100 * steal_after / total_after ))% since boot"
+if [ -n "$busy_before" ] && [ -n "$busy_after" ]; then
+    echo "disk $disk busy $(( (busy_after - busy_before) / 20 ))% of the last 2 s"
+fi
+awk '/^MemTotal/ { total = $2 } /^MemAvailable/ { free = $2 } /^SwapTotal/ { swap = $2 } /^SwapFree/ { swap_free = $2 }
+    END { printf "memory %d MiB available of %d MiB; swap %d MiB in use\n", free / 1024, total / 1024, (swap - swap_free) / 1024 }' /proc/meminfo
+connections=$(docker compose exec -T db psql --username=podcast --dbname=podcast --no-align --tuples-only \
+    --field-separator=' ' --command="SELECT count(*) FILTER (WHERE backend_type = 'client backend'),
+        current_setting('max_connections') FROM pg_stat_activity" 2> /dev/null)
+read -r used most <<< "$connections"
+if [ -n "$used" ]; then
+    echo "Postgres connections: $used of $most"
+    if [ $(( 100 * used )) -ge $(( 80 * most )) ]; then
+        note "Postgres has $used of its $most connections in use: fewer web workers or DB_POOL_SIZE, or a bigger server (docs/scaling.md)"
+    fi
+fi
 
 echo
 echo "== backups (in $BACKUP_DIR)"
