@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from podcast_site.app import create_app
@@ -141,6 +141,15 @@ async def test_no_address_is_stored(client: Client, session: AsyncSession) -> No
     for window in windows:
         assert len(window.client_key) == 32  # HMAC-SHA256, keyed with the secret key
         assert VISITOR.encode() not in window.client_key
+
+
+async def test_the_windows_are_unlogged_so_counting_waits_for_no_disk_flush(
+    session: AsyncSession,
+) -> None:
+    persistence = await session.scalar(
+        text("SELECT relpersistence::text FROM pg_class WHERE relname = 'rate_limit_windows'")
+    )
+    assert persistence == "u"
 
 
 async def test_housekeeping_deletes_only_ended_windows(

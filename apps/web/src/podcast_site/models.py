@@ -236,10 +236,13 @@ class RateLimitWindow(Base):
 
     The client is a keyed hash of its address (visitors.py), never the address.
     A window starts with the client's first request and ends `seconds` later;
-    rows whose window ended are deleted by housekeeping.py.
+    rows whose window ended are deleted by housekeeping.py. Unlogged
+    (migration 0008): counting a request waits for no disk flush, and a
+    crash only starts every window afresh.
     """
 
     __tablename__ = "rate_limit_windows"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
 
     limit_name: Mapped[str] = mapped_column(String(20), primary_key=True)
     client_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)

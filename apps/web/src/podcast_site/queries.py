@@ -455,6 +455,22 @@ async def delete_past_download_days(session: AsyncSession, today: date) -> None:
     await session.execute(delete(DownloadSalt).where(DownloadSalt.day < today))
 
 
+# Written as SQL, because it runs before every search and API request: one
+# statement for any number of limits, compiled once. Built with the ORM's
+# insert() for each call it cost 1.3 ms of Python, against 0.3 ms for this.
+# In SET, `w` is the stored row, before the update.
+COUNT_REQUEST = text("""
+    INSERT INTO rate_limit_windows AS w (limit_name, client_key, hits, ends_at)
+    SELECT name, :client_key, 1, now() + make_interval(secs => seconds)
+    FROM unnest(CAST(:names AS text[]), CAST(:seconds AS integer[])) AS limits (name, seconds)
+    ORDER BY name
+    ON CONFLICT (limit_name, client_key) DO UPDATE SET
+        hits = CASE WHEN w.ends_at > now() THEN w.hits + 1 ELSE 1 END,
+        ends_at = CASE WHEN w.ends_at > now() THEN w.ends_at ELSE excluded.ends_at END
+    RETURNING limit_name, hits, ends_at
+""")
+
+
 async def count_request(
     session: AsyncSession, client_key: bytes, limits: Mapping[str, RateLimit]
 ) -> dict[str, tuple[int, datetime]]:
@@ -466,30 +482,14 @@ async def count_request(
     Rows are written in name order, so two requests that lock the same rows
     lock them in the same order and cannot deadlock.
     """
-    now = func.now()
-    statement = insert(RateLimitWindow).values(
-        [
-            {
-                "limit_name": name,
-                "client_key": client_key,
-                "hits": 1,
-                "ends_at": now + timedelta(seconds=limits[name].seconds),
-            }
-            for name in sorted(limits)
-        ]
-    )
-    # In SET, the table's columns are the stored row's values, before the update.
-    ongoing = RateLimitWindow.ends_at > now
+    names = sorted(limits)
     rows = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[RateLimitWindow.limit_name, RateLimitWindow.client_key],
-            set_={
-                "hits": case((ongoing, RateLimitWindow.hits + 1), else_=1),
-                "ends_at": case(
-                    (ongoing, RateLimitWindow.ends_at), else_=statement.excluded.ends_at
-                ),
-            },
-        ).returning(RateLimitWindow.limit_name, RateLimitWindow.hits, RateLimitWindow.ends_at)
+        COUNT_REQUEST,
+        {
+            "client_key": client_key,
+            "names": names,
+            "seconds": [limits[name].seconds for name in names],
+        },
     )
     return {name: (hits, ends_at) for name, hits, ends_at in rows.all()}
 
