@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import caching, csrf, queries
 from podcast_site.caching import CachedPage, PageCache, RevisionClock
-from podcast_site.queries import get_episode
+from podcast_site.queries import get_episode, search_episodes
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import csrf_token
 
@@ -128,6 +128,30 @@ async def test_a_content_page_is_rendered_once_then_served_from_the_cache(
     assert first.status_code == second.status_code == 200
     assert await first.get_data() == await second.get_data()
     assert loads == [7]
+
+
+async def test_a_repeated_search_comes_from_its_own_cache_until_content_changes(
+    app: Quart, client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_episode(session, 7, slug="seven", title="Caching with Postgres")
+    searched: list[str] = []
+
+    async def counting_search(session: AsyncSession, text: str, **paging: int) -> object:
+        searched.append(text)
+        return await search_episodes(session, text, **paging)
+
+    monkeypatch.setattr(queries, "search_episodes", counting_search)
+    page_cache, search_cache = app.extensions["page_cache"], app.extensions["search_cache"]
+    pages_before = len(page_cache)
+
+    for _ in range(2):
+        assert (await client.get("/search?q=caching")).status_code == 200
+    assert searched == ["caching"]
+    assert len(search_cache) == 1 and len(page_cache) == pages_before
+
+    await add_episode(session, 8, slug="eight", title="More caching")
+    assert "More caching" in await (await client.get("/search?q=caching")).get_data(as_text=True)
+    assert searched == ["caching", "caching"]
 
 
 async def test_the_feed_is_compressed_once_and_served_as_the_client_asks(

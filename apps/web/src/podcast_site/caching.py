@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
+from typing import Literal
 
 import zstandard
 from quart import Quart, Response, current_app, g, make_response, request
@@ -75,6 +76,10 @@ class PageCache:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+
+    def __len__(self) -> int:
+        """Return how many pages it holds."""
+        return len(self._pages)
 
     def get(self, key: str) -> CachedPage | None:
         """Return a cached page and mark it recently used."""
@@ -144,6 +149,10 @@ def code_version(package_folder: Path) -> str:
 def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
     """Give the app its page cache, its revision clock and the version of its code."""
     app.extensions["page_cache"] = PageCache(max_entries, max_bytes)
+    # Searches have endless variants, yet visitors type the same few words:
+    # a small cache of their own keeps repeats cheap, and a stream of unique
+    # queries from evicting the content pages.
+    app.extensions["search_cache"] = PageCache(max_entries // 4, max_bytes // 8)
     app.extensions["revision_clock"] = RevisionClock(revision_ttl_seconds)
     app.extensions["code_version"] = code_version(Path(app.root_path))
 
@@ -151,7 +160,7 @@ def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds:
 def content_page(
     *,
     max_age: int = 0,
-    store: bool = True,
+    store: Literal["page_cache", "search_cache"] = "page_cache",
     forms: bool = False,
     uses_query: bool = False,
     cross_origin: bool = False,
@@ -159,8 +168,8 @@ def content_page(
     """Serve a view that depends only on URL and content with ETags and a page cache.
 
     `max_age` lets clients reuse the page without asking (feeds); 0 means
-    "ask every time", which then costs a 304. `store=False` keeps the ETag but
-    skips the cache, for URLs with endless variants (search queries).
+    "ask every time", which then costs a 304. `store` names the cache the
+    rendered page goes into: "search_cache" for URLs with endless variants.
     `forms=True` is for pages with a form: the page is rendered and cached
     once with a placeholder where the CSRF token goes, and each visitor gets
     their own token swapped in (so the page and its ETag are private).
@@ -175,7 +184,7 @@ def content_page(
         @wraps(view)
         async def cached_view(*args: object, **kwargs: object) -> ResponseReturnValue:
             clock: RevisionClock = current_app.extensions["revision_clock"]
-            cache: PageCache = current_app.extensions["page_cache"]
+            cache: PageCache = current_app.extensions[store]
             stale = False
             try:
                 revision = await clock.current()
@@ -204,7 +213,7 @@ def content_page(
             if request.if_none_match.contains_weak(etag.hexdigest()):
                 return Response(status=304, headers=headers)
 
-            page = cache.get(key) if store else None
+            page = cache.get(key)
             if stale:
                 if page is None:
                     raise DatabaseUnavailableError(f"{path} is not in the page cache")
@@ -221,13 +230,10 @@ def content_page(
                     return response
                 body = await response.get_data(as_text=False)
                 page = CachedPage(body, response.content_type or "")
-                if store:
-                    cache.put(key, page)
+                cache.put(key, page)
             if forms:  # a visitor's own token in each copy: Caddy compresses those
                 body = page.body.replace(csrf.PLACEHOLDER.encode(), token.encode())
                 return Response(body, content_type=page.content_type, headers=headers)
-            if not store:  # made once, sent once: Caddy's quicker compression suits it
-                return Response(page.body, content_type=page.content_type, headers=headers)
             return await encoded_response(key, page, cache, headers)
 
         return cached_view

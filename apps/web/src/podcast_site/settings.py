@@ -157,8 +157,9 @@ class Settings(BaseSettings):
 
     # Per client address, counted in Postgres so that every worker and web
     # container shares one count (rate_limits.py); RATE_LIMIT_SEARCH=30/60.
-    # A search is the costliest page (never cached): the HTML search and the
-    # API's share this budget, and an API search counts against both.
+    # A search is the costliest page (only repeats are cached): the HTML
+    # search and the API's share this budget, and an API search counts
+    # against both.
     rate_limit_search: RateLimitSetting = RateLimit(requests=30, seconds=60)
     rate_limit_api: RateLimitSetting = RateLimit(requests=120, seconds=60)
     # A person signs up once or twice; a script signs up thousands of addresses.

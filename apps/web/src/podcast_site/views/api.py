@@ -256,7 +256,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 @blueprint.get("/search")
 @limited("api", "search")
-@content_page(store=False, uses_query=True)
+@content_page(store="search_cache", uses_query=True)
 @document_errors()
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)
