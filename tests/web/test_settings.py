@@ -56,6 +56,19 @@ def test_production_refuses_weak_secrets() -> None:
     assert "at least 16 characters" in message
 
 
+def test_a_refused_start_never_quotes_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    password = "a-database-password-that-is-long-enough"
+    monkeypatch.setenv("DB_PASSWORD_FILE", write_secret(tmp_path, "pw", password))
+    with pytest.raises(ValidationError) as raised:
+        Settings(app_env="production", secret_key="short")
+    message = str(raised.value)
+    assert "SECRET_KEY_FILE" in message
+    # Pydantic would quote the input (the raw secrets) cut to its ends.
+    assert "input_value" not in message and password[-12:] not in message
+
+
 def test_production_never_seeds_demo_content() -> None:
     for app_env, seeds in (("development", True), ("production", False)):
         settings = Settings(

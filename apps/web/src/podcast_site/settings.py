@@ -78,7 +78,9 @@ RateLimitSetting = Annotated[RateLimit, NoDecode, BeforeValidator(parse_rate_lim
 class Settings(BaseSettings):
     """Everything the site can be configured with; see .env.example."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused setting's error would otherwise quote
+    # the raw input, secrets read from their files included, into the log.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
     # The public host name (as in the Caddyfile). Unless APP_ENV says otherwise,
     # a local name means development and any other name production, so a real
