@@ -16,5 +16,7 @@ step "ruff format --check"
 ruff format --check .
 step "mypy"
 mypy
+step "blog tests (pytest tests/blog)"
+pytest -p no:cacheprovider tests/blog
 step "app tests (pytest tests/web)"
 pytest -p no:cacheprovider tests/web "$@"
