@@ -1,16 +1,28 @@
 """A listener in a real browser (Debian's Chromium, driven by Playwright) on a fresh stack.
 
 It plays an episode (the duration loads and time passes), signs up through
-the newsletter form, searches, and the pages log no console error: a script
-or style the Content-Security-Policy refused, a file that did not load.
+the newsletter form, searches, works the blog's hosting-cost calculator, and
+the pages log no console error: a script or style the Content-Security-Policy
+refused, a file that did not load.
 """
 
+import re
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, sync_playwright
 
+from tests.blog.hosting_costs import (
+    Usage,
+    dollars,
+    load_prices,
+    monthly_bills,
+    terabytes,
+    total,
+    usage_from,
+)
 from tests.stack.conftest import Stack
 from tests.stack.test_site import NEWEST, SEARCH_WORD
 
@@ -106,4 +118,80 @@ def test_every_main_page_loads_without_a_console_error(page: tuple[Page, list[st
             browser.goto(path)
         except Error as error:  # the feed is XML, which Chromium may offer to download
             assert "Download is starting" in str(error), error
+    assert errors == []
+
+
+# The calculator's inputs, by their labels on the page.
+CALCULATOR_LABELS = {
+    "visitors": "Visitors a month",
+    "page_mb": "Page weight (MB per visit)",
+    "downloads": "Episode downloads a month",
+    "episode_mb": "Episode size (MB)",
+}
+# Every figure the calculator shows, by setup and part ("total" for the total).
+SHOWN_BILLS = """() => {
+  const shown = {};
+  for (const cell of document.querySelectorAll("[data-part]")) {
+    const [setup, part] = cell.dataset.part.split(".");
+    (shown[setup] ??= {})[part] = cell.textContent;
+  }
+  for (const cell of document.querySelectorAll("[data-total]")) {
+    (shown[cell.dataset.total] ??= {}).total = cell.textContent;
+  }
+  return shown;
+}"""
+
+
+def expected_bills(usage: Usage, prices: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Return what the calculator should show for a usage, computed in Python."""
+    return {
+        setup: {part: dollars(amount) for part, amount in parts.items()}
+        | {"total": dollars(total(parts))}
+        for setup, parts in monthly_bills(usage, prices).items()
+    }
+
+
+def assert_calculator_shows(browser: Page, usage: Usage, prices: dict[str, Any]) -> None:
+    """Fail unless every bill and the traffic on the page are Python's, to the cent."""
+    assert browser.locator("#cost-traffic").text_content() == terabytes(usage.traffic_gb)
+    assert browser.evaluate(SHOWN_BILLS) == expected_bills(usage, prices)
+
+
+def test_the_hosting_cost_calculator_agrees_with_the_python_formulas(
+    page: tuple[Page, list[str]],
+) -> None:
+    browser, errors = page
+    prices = load_prices()
+    browser.goto("/blog/hosting-costs/")
+    assert browser.locator("#cost-results").is_visible()
+    assert browser.locator("[data-no-script]").is_hidden()
+    assert_calculator_shows(browser, usage_from(prices["defaults"]), prices)
+
+    browser.get_by_role("link", name=re.compile(r"^Load the example")).click()
+    browser.wait_for_url(re.compile(r"/blog/hosting-costs/\?visitors="))
+    example = usage_from(prices["example"])
+    assert_calculator_shows(browser, example, prices)
+    assert total(monthly_bills(example, prices)["aws"]) > 1000
+
+    # Typing updates the bills at once: a small site, then one past every AWS tier.
+    for usage in (Usage(1234, 0.8, 5678, 95.5), Usage(3_000_000, 3, 2_000_000, 120)):
+        for name, label in CALCULATOR_LABELS.items():
+            browser.get_by_label(label).fill(str(getattr(usage, name)))
+        assert_calculator_shows(browser, usage, prices)
+
+    browser.get_by_label(CALCULATOR_LABELS["downloads"]).fill("")
+    assert browser.locator("[data-total=aws]").text_content() == "–"
+    assert errors == []
+
+
+def test_the_hosting_cost_page_lists_every_price_with_its_source_without_javascript(
+    page: tuple[Page, list[str]],
+) -> None:
+    browser, errors = page
+    # The HTML as served, before any script ran.
+    html = browser.request.get("/blog/hosting-costs/").text()
+    for price in load_prices()["price"]:
+        assert re.search(f'id="?price-{price["id"]}"?>', html), price["id"]
+        assert price["source"] in html and f"<time>{price['as_of']}</time>" in html, price["id"]
+    assert "The calculator needs JavaScript" in html
     assert errors == []
