@@ -15,6 +15,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=swarm.sh
 . "$(dirname "$0")/swarm.sh"
+require_registry
 
 if [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" != true ]; then
     echo "This machine is not a manager of a swarm: docker swarm init, or run this on a manager (docs/scaling.md)." >&2
@@ -60,16 +61,22 @@ deploy() {
     docker stack deploy --detach=true --with-registry-auth --prune --compose-file stack.yaml "$STACK" > /dev/null
 }
 
-# Wait for the migrate job's run at MIGRATE_VERSION; fail if it failed.
+# Wait for the migrate job's latest run; fail if it failed. Swarm runs a job
+# again on every update of its service, and `stack deploy` updates them all:
+# only the tasks of the newest run (its JobIteration) count, not the finished
+# tasks of earlier ones.
 wait_for_migrations() {
-    local states
+    local run tasks states
+    run=$(docker service inspect --format '{{.JobStatus.JobIteration.Index}}' "${STACK}_migrate")
     for _ in $(seq 1 300); do
-        states=$(docker service ps --no-trunc --format '{{.Image}} {{.CurrentState}}' "${STACK}_migrate" | grep -F ":$MIGRATE_VERSION" || true)
+        tasks=$(docker service ps --quiet --no-trunc "${STACK}_migrate")
+        # shellcheck disable=SC2086 # one argument per task id
+        states=$(docker inspect --format '{{.JobIteration.Index}} {{.Status.State}}' $tasks | grep "^$run " || true)
         case $states in
-            *Complete*) return 0 ;;
-            *Failed* | *Rejected*)
+            *complete*) return 0 ;;
+            *failed* | *rejected*)
                 docker service logs --tail 40 "${STACK}_migrate" >&2 || true
-                echo "The migrations of $MIGRATE_VERSION failed: web still runs ${WEB_VERSION}, nothing else changed." >&2
+                echo "The migrations of $MIGRATE_VERSION failed; web was not updated." >&2
                 return 1 ;;
         esac
         sleep 1
@@ -89,7 +96,7 @@ wait_for_web() {
                 return 1 ;;
         esac
         running=$(docker service ps --filter desired-state=running --format '{{.Image}} {{.CurrentState}}' "${STACK}_web")
-        if [ "$(grep -c "Running" <<< "$running")" -eq "$WEB_REPLICAS" ] \
+        if [ "$(grep -c "Running" <<< "$running")" -eq "$SWARM_WEB_REPLICAS" ] \
                 && ! grep -vqF ":$APP_VERSION" <<< "$running" \
                 && [ "$state" != updating ]; then
             return 0
@@ -101,9 +108,15 @@ wait_for_web() {
 }
 
 export STACK SECRETS_DIR
-export WEB_REPLICAS=${WEB_REPLICAS:-2}
+# Not WEB_REPLICAS: that one is for Compose on one host (1 in .env.example).
+export SWARM_WEB_REPLICAS=${SWARM_WEB_REPLICAS:-2}
+# Part of each config's and secret's name in stack.yaml: Swarm cannot
+# change one, so new content must come under a new name.
 export POSTGRES_CONF_HASH
 POSTGRES_CONF_HASH=$(sha256sum infra/postgres/postgresql.conf | cut -c1-12)
+for secret in db_password db_app_password app_secret_key restic_password smtp_password; do
+    export "${secret^^}_HASH=$(sha256sum "$SECRETS_DIR/$secret" | cut -c1-12)"
+done
 export CADDY_VERSION BACKUP_VERSION MIGRATE_VERSION=$APP_VERSION WEB_VERSION
 CADDY_VERSION=$(version_for caddy)
 BACKUP_VERSION=$(version_for backup)
@@ -111,14 +124,17 @@ WEB_VERSION=$(running_version web)
 
 if [ -z "$WEB_VERSION" ]; then
     say "first deploy of $STACK: the database and the migrations, then web"
-    WEB_VERSION=$APP_VERSION WEB_REPLICAS=0 deploy
+    WEB_VERSION=$APP_VERSION SWARM_WEB_REPLICAS=0 deploy
 else
     say "migrating to $APP_VERSION while web $WEB_VERSION serves"
     deploy
 fi
 wait_for_migrations
-say "web: $APP_VERSION on $WEB_REPLICAS tasks, one at a time"
+say "web: $APP_VERSION on $SWARM_WEB_REPLICAS tasks, one at a time"
 WEB_VERSION=$APP_VERSION
 deploy
+# This deploy ran the job once more, at the same version: harmless (the
+# migrations are at head, under their lock), and watched all the same.
+wait_for_migrations
 wait_for_web
-echo "Now serving version $APP_VERSION on $WEB_REPLICAS web tasks: https://${SITE_ADDRESS:-localhost}$([ "${HTTPS_PORT:-443}" = 443 ] || echo ":$HTTPS_PORT")/"
+echo "Now serving version $APP_VERSION on $SWARM_WEB_REPLICAS web tasks: https://${SITE_ADDRESS:-localhost}$([ "${HTTPS_PORT:-443}" = 443 ] || echo ":$HTTPS_PORT")/"

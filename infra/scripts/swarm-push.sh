@@ -7,6 +7,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=swarm.sh
 . "$(dirname "$0")/swarm.sh"
+require_registry
 # shellcheck source=releases.sh
 . "$(dirname "$0")/releases.sh"
 

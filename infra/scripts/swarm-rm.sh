@@ -22,8 +22,9 @@ for _ in $(seq 1 120); do
     fi
     sleep 1
 done
-# The migrate job's finished tasks leave their containers behind, on this
-# node and on any other that ran one.
+# The migrate job's finished tasks leave their containers behind. These
+# are this node's; another node that ran the job keeps its own until
+# `docker container prune` there.
 finished=$(docker ps --all --quiet --filter "$label" --filter status=exited)
 if [ -n "$finished" ]; then
     # shellcheck disable=SC2086 # one argument per container id
