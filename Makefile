@@ -179,7 +179,7 @@ fmt: check-docker
 test-stack: check-docker
 	@$(SCRIPTS)/test.sh stack
 
-.PHONY: bench ## Load a private copy of the site with wrk; print req/s, latency, memory (BENCH_EPISODES=1000)
+.PHONY: bench ## Load a private copy of the site with wrk; print req/s, latency, memory (BENCH_EPISODES=1000: a big catalog)
 bench: check-docker
 	@$(SCRIPTS)/bench.sh
 

@@ -65,7 +65,8 @@ echo "== load: is one server still enough? (docs/scaling.md)"
 # Two readings of /proc, two seconds apart: the share of CPU time the
 # hypervisor gave to other guests (steal) and how busy the disk holding
 # Docker's data was (its io_ticks, in ms).
-disk=$(basename "$(df --output=source "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)" 2> /dev/null | tail -n 1)")
+# readlink: LVM's /dev/mapper/... names link to the dm-N that diskstats lists.
+disk=$(basename "$(readlink -f "$(df --output=source "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)" 2> /dev/null | tail -n 1)")")
 read_cpu() { awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total, $9 }' /proc/stat; }
 read_disk() { awk -v disk="$disk" '$3 == disk { print $13 }' /proc/diskstats; }
 read -r total_before steal_before <<< "$(read_cpu)"

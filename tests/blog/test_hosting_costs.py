@@ -53,7 +53,7 @@ def test_every_price_the_formulas_need_is_there(prices: dict[str, Any]) -> None:
     assert list(bills) == list(SETUPS)
 
 
-def test_the_seeds_example_passes_1000_dollars_on_aws_and_stays_small_on_a_vps(
+def test_the_example_passes_1000_dollars_on_aws_and_stays_small_on_a_vps(
     prices: dict[str, Any],
 ) -> None:
     example = usage_from(prices["example"])

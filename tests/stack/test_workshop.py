@@ -33,7 +33,7 @@ FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
-# Every workshop command together has a budget; one that hangs fails alone.
+# Each block's time limit: a command that hangs fails its block, not the run.
 BLOCK_SECONDS = 900
 
 

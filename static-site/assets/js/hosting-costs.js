@@ -4,8 +4,9 @@
 // The prices arrive as a <script type="application/json"> block that Hugo
 // writes from static-site/data/hosting_prices.toml: browsers never execute
 // that type, so the Content-Security-Policy (script-src 'self') allows it,
-// and the page needs no second request or inline script. This file is served
-// from /blog/ under its hash, as the CSP wants.
+// and the page needs no second request or inline script. This file comes
+// from the blog itself ('self'), under a name with its hash, so Caddy may
+// cache it for a year and the page pins it with an integrity attribute.
 //
 // tests/blog/hosting_costs.py holds the same formulas in Python; the browser
 // test compares every figure shown with it, so change both together and keep

@@ -216,7 +216,7 @@ def content_page(
             page = cache.get(key)
             if stale:
                 if page is None:
-                    raise DatabaseUnavailableError(f"{path} is not in the page cache")
+                    raise DatabaseUnavailableError(f"{path} is not in the {store}")
                 # RFC 9211: served from this cache, while the origin (the database) is away.
                 headers["Cache-Status"] = 'podcast-site; hit; detail="database unavailable"'
                 log.warning("database unavailable: served %s from the page cache", path)
@@ -231,6 +231,11 @@ def content_page(
                 body = await response.get_data(as_text=False)
                 page = CachedPage(body, response.content_type or "")
                 cache.put(key, page)
+                # Most queries are asked once: compressing them here, hard,
+                # would cost more than Caddy's quicker compression. A repeat
+                # (a hit, below) gets its copies made once.
+                if store == "search_cache":
+                    return Response(page.body, content_type=page.content_type, headers=headers)
             if forms:  # a visitor's own token in each copy: Caddy compresses those
                 body = page.body.replace(csrf.PLACEHOLDER.encode(), token.encode())
                 return Response(body, content_type=page.content_type, headers=headers)

@@ -3,9 +3,9 @@
 `podcast-site generate-catalog 1000 /tmp/catalog` writes what `make import
 CONTENT=/tmp/catalog` reads: episodes with hour-long transcripts in the
 "[HH:MM:SS] Speaker: text" format, show notes and chapters, a few hundred
-guests and a few sponsors. The text comes from a small grammar of sentences about running
-software, so it is English-like enough for the search's stemming and ranking
-to do real work. The same N always gives the same files.
+guests and a few sponsors. The text comes from a small grammar of sentences
+about running software, so it is English-like enough for the search's
+stemming and ranking to do real work. The same N always gives the same files.
 """
 
 import random

@@ -241,7 +241,7 @@ def _chapter_problems(meta: EpisodeFile) -> list[str]:
 
 
 def _read_text(path: Path, label: str, problems: list[str]) -> str | None:
-    """Return a file's text, or note why Postgres could not store it and return None."""
+    """Return a file's text, or note why it cannot be read or stored and return None."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
