@@ -7,7 +7,7 @@ import re
 import httpx
 
 from podcast_site.content import read_content
-from tests.stack.conftest import Stack
+from tests.stack.conftest import REPO_DIR, Stack
 from tests.web.paths import SITE_CONTENT
 
 # What the stack loads: the repository's own content (the demo, or a fork's show).
@@ -34,10 +34,16 @@ def test_the_blog_and_its_posts_render(client: httpx.Client) -> None:
     assert index.status_code == 200
     # Hugo's minifier drops attribute quotes where HTML allows it.
     assert re.search(r'class="?site-header', index.text)  # the app's header and look
-    posts = re.findall(r'href="?(/blog/posts/[^"> ]+/)', index.text)
-    assert len(set(posts)) == 3
+    # Every post in static-site/content/posts/ is listed, at its own URL
+    # (`url:` in its front matter) or at /blog/posts/<file name>/.
+    expected = set()
+    for source in (REPO_DIR / "static-site" / "content" / "posts").glob("*.md"):
+        own_url = re.search(r"^url: *(\S+)$", source.read_text().split("\n---", 1)[0], re.M)
+        expected.add(f"/blog{own_url[1]}" if own_url else f"/blog/posts/{source.stem}/")
+    listed = set(re.findall(r'href="?(/blog/[^"> ]+/)', index.text))
+    assert expected <= listed, expected - listed
 
-    post = client.get(posts[0])
+    post = client.get(sorted(expected)[0])
     assert post.status_code == 200
     assert "<article" in post.text
 
