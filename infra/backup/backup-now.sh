@@ -22,7 +22,13 @@ esac
 # is on the folder itself, so no lock file can end up owned by another user.
 exec 9< "$BACKUP_PATH"
 flock 9
+# Names go by the second: a second backup within the same second waits for
+# the next one, rather than replace the first (under the lock, no race).
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+while [ -e "$BACKUP_PATH/podcast-$stamp$suffix.dump" ]; do
+    sleep 0.2
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+done
 final="$BACKUP_PATH/podcast-$stamp$suffix.dump"
 partial="$BACKUP_PATH/.podcast-$stamp$suffix.dump.partial"
 trap 'rm -f "$partial"' EXIT

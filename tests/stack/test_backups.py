@@ -173,6 +173,16 @@ def test_a_restore_that_fails_midway_changes_nothing_and_the_site_serves(
         assert client.get("/ready").text == "ready\n"
 
 
+def test_two_backups_within_one_second_are_two_files(drill_stack: Stack) -> None:
+    output = drill_stack.compose(
+        "exec", "-T", "backup", "sh", "-c", "backup-now.sh manual; backup-now.sh manual"
+    )
+    first, second = [line for line in output.splitlines() if line.startswith("/backups/")]
+    assert first != second
+    backups = drill_stack.artifacts / "backups"
+    assert (backups / Path(first).name).is_file() and (backups / Path(second).name).is_file()
+
+
 def test_a_wrong_restore_then_the_right_one_loses_nothing(drill_stack: Stack) -> None:
     wrong = drill_stack.make("backup")  # before anyone signed up
     wrong_file = re.search(r"Backup written: (\S+\.dump)", wrong)
