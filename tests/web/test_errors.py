@@ -1,5 +1,6 @@
 """Error pages: in the site's layout, with the right status, never a traceback."""
 
+import asyncpg
 import pytest
 import sqlalchemy.exc
 from pydantic import SecretStr
@@ -65,6 +66,19 @@ async def test_an_api_error_is_json(client: Client) -> None:
     assert (await response.get_json())["error"] == "Not Found"
 
 
+async def status_when_a_view_raises(settings: Settings, error: Exception) -> int:
+    """Return the status the app answers with when a view raises `error`."""
+    app: Quart = create_app(settings)
+
+    @app.get("/fails")
+    async def fails() -> str:
+        raise error
+
+    async with app.test_app():
+        response = await app.test_client().get("/fails")
+    return response.status_code
+
+
 class FakeDriverError(Exception):
     """Stands in for the driver's exception inside SQLAlchemy's DBAPIError."""
 
@@ -88,15 +102,25 @@ class FakeDriverError(Exception):
 async def test_database_errors_are_503_only_when_the_database_cannot_serve(
     settings: Settings, sqlstate: str, status: int
 ) -> None:
-    app: Quart = create_app(settings)
+    error = sqlalchemy.exc.DBAPIError("SELECT 1", {}, FakeDriverError(sqlstate))
+    assert await status_when_a_view_raises(settings, error) == status
 
-    @app.get("/query")
-    async def query() -> str:
-        raise sqlalchemy.exc.DBAPIError("SELECT 1", {}, FakeDriverError(sqlstate))
 
-    async with app.test_app():
-        response = await app.test_client().get("/query")
-    assert response.status_code == status
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), 503),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle"), 503),
+        (asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout"), 503),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), 500),
+    ],
+    ids=["shutdown", "connection-lost", "statement-timeout", "unique-violation"],
+)
+async def test_driver_errors_of_direct_reads_are_503_only_when_the_database_cannot_serve(
+    settings: Settings, error: Exception, status: int
+) -> None:
+    # Reads that run on asyncpg itself (database.fetch) raise its errors unwrapped.
+    assert await status_when_a_view_raises(settings, error) == status
 
 
 @pytest.mark.parametrize(
@@ -113,12 +137,4 @@ async def test_database_errors_are_503_only_when_the_database_cannot_serve(
 async def test_bugs_that_look_like_outages_are_still_500s(
     settings: Settings, error: Exception
 ) -> None:
-    app: Quart = create_app(settings)
-
-    @app.get("/bug")
-    async def bug() -> str:
-        raise error
-
-    async with app.test_app():
-        response = await app.test_client().get("/bug")
-    assert response.status_code == 500
+    assert await status_when_a_view_raises(settings, error) == 500

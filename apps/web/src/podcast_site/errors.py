@@ -5,6 +5,7 @@ import logging
 import traceback
 from typing import Any
 
+import asyncpg
 import sqlalchemy.exc
 from quart import Quart, Response, current_app, request
 from quart_schema import RequestSchemaValidationError
@@ -37,6 +38,9 @@ def is_database_unavailable(error: BaseException) -> bool:
         # SQLAlchemy marks lost connections; Postgres says why it refused.
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
         return error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, asyncpg.PostgresError):
+        # The same, from reads that run on the driver itself (database.fetch).
+        return (error.sqlstate or "").startswith(UNAVAILABLE_SQLSTATE_CLASSES)
     if isinstance(error, OSError | TimeoutError):
         # While connecting, asyncpg raises these unwrapped: refused, the name
         # `db` does not resolve (its container is down), or no answer. The

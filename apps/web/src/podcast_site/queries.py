@@ -3,9 +3,12 @@
 Each query loads what its page shows, no more, in one round trip where it
 can: a page's rows come back as small frozen dataclasses (a list's guests
 aggregated as JSON by Postgres), never as ORM objects, and never with the
-long texts a page does not show. The ORM models are for writing.
+long texts a page does not show. The reads that pages make on every cache
+miss are compiled once and run on the driver itself (database.fetch). The
+ORM models are for writing.
 """
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,9 +18,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Integer,
     LargeBinary,
-    RowMapping,
     Select,
+    String,
     bindparam,
     case,
     delete,
@@ -33,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from podcast_site.database import compile_for_driver, fetch
 from podcast_site.models import (
     ChapterRow,
     ContentRevision,
@@ -61,9 +66,13 @@ async def get_content_revision(session: AsyncSession) -> uuid.UUID:
     return revision or uuid.UUID(int=0)
 
 
+COUNT_EPISODES = compile_for_driver(select(func.count().label("count")).select_from(Episode))
+
+
 async def count_episodes(session: AsyncSession) -> int:
     """Return how many episodes exist."""
-    return await session.scalar(select(func.count()).select_from(Episode)) or 0
+    rows = await fetch(session, COUNT_EPISODES)
+    return int(rows[0]["count"])
 
 
 # What pages read is built as plain rows, not ORM objects: a page of episodes
@@ -149,7 +158,7 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 
 ITEM_COLUMNS = (
     Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_on,
-    Episode.duration_seconds, Episode.has_transcript,
+    Episode.duration_seconds, Episode.has_transcript.label("has_transcript"),
 )  # fmt: skip
 PAGE_COLUMNS = (
     Episode.audio_bytes, Episode.youtube_id, Episode.tags, Episode.show_notes_html,
@@ -158,24 +167,28 @@ PAGE_COLUMNS = (
 # The feed lists no sponsors: an empty list in their place costs nothing.
 NO_SPONSORS = type_coerce(text("'[]'::json"), JSON).label("sponsors")
 # Built once: making these expressions costs more than running the query
-# (measured: about 1.8 ms a request), and SQLAlchemy caches their SQL.
+# (measured: about 1.8 ms a request).
 EPISODE_ITEMS = select(*ITEM_COLUMNS, guests_of_episode()).order_by(Episode.number.desc())
-EPISODE_PAGE = select(
-    *ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode()
-).where(Episode.number == bindparam("number"))
-FEED_ITEMS = select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), NO_SPONSORS).order_by(
-    Episode.number.desc()
+EPISODE_PAGE = compile_for_driver(
+    select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode()).where(
+        Episode.number == bindparam("number")
+    )
+)
+FEED_ITEMS = compile_for_driver(
+    select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), NO_SPONSORS).order_by(
+        Episode.number.desc()
+    )
 )
 
 
-def item_from(row: RowMapping) -> EpisodeItem:
+def item_from(row: Mapping[str, Any]) -> EpisodeItem:
     """Build a list item from a row of ITEM_COLUMNS and `guests`."""
     fields = dict(row)
     guests = tuple(GuestLink(**guest) for guest in fields.pop("guests"))
     return EpisodeItem(**fields, guests=guests)
 
 
-def page_from(row: RowMapping) -> EpisodePage:
+def page_from(row: Mapping[str, Any]) -> EpisodePage:
     """Build a page from a row of ITEM_COLUMNS, PAGE_COLUMNS, `guests` and `sponsors`."""
     fields = dict(row)
     guests = tuple(GuestLink(**guest) for guest in fields.pop("guests"))
@@ -183,28 +196,37 @@ def page_from(row: RowMapping) -> EpisodePage:
     return EpisodePage(**fields, guests=guests, sponsors=sponsors)
 
 
-def page_of_items(numbers: Select[Any], offset: int, limit: int | None) -> Select[Any]:
+def page_of_items(numbers: Select[Any]) -> Select[Any]:
     """Return EPISODE_ITEMS for one page of `numbers` (episode numbers, newest first).
 
     The page is cut from the numbers alone: with OFFSET on the full query,
-    Postgres would aggregate the guests of every row it skips as well.
+    Postgres would aggregate the guests of every row it skips as well. The
+    page's `offset` and `limit` (NULL: no limit) are parameters.
     """
-    page = numbers.order_by(Episode.number.desc()).offset(offset).limit(limit).subquery()
+    page = (
+        numbers.order_by(Episode.number.desc())
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
     return EPISODE_ITEMS.where(Episode.number.in_(select(page.c.number)))
+
+
+EPISODE_LIST = compile_for_driver(page_of_items(select(Episode.number)))
 
 
 async def list_episodes(
     session: AsyncSession, *, offset: int = 0, limit: int | None = None
 ) -> list[EpisodeItem]:
     """Return episodes newest first, with their guests, in one query."""
-    query = page_of_items(select(Episode.number), offset, limit)
-    return [item_from(row) for row in (await session.execute(query)).mappings()]
+    rows = await fetch(session, EPISODE_LIST, offset=offset, limit=limit)
+    return [item_from(row) for row in rows]
 
 
 async def get_episode(session: AsyncSession, number: int) -> EpisodePage | None:
     """Return one episode for its page, guests and sponsors included, in one query."""
-    row = (await session.execute(EPISODE_PAGE, {"number": number})).mappings().one_or_none()
-    return page_from(row) if row else None
+    rows = await fetch(session, EPISODE_PAGE, number=number)
+    return page_from(rows[0]) if rows else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +272,7 @@ async def get_episode_chapters(session: AsyncSession, number: int) -> EpisodeCha
 
 async def list_feed_episodes(session: AsyncSession) -> list[EpisodePage]:
     """Return every episode with what the podcast feed carries (sponsors aside), in one query."""
-    return [page_from(row) for row in (await session.execute(FEED_ITEMS)).mappings()]
+    return [page_from(row) for row in await fetch(session, FEED_ITEMS)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +320,21 @@ async def get_guest(session: AsyncSession, slug: str) -> GuestPage | None:
     return GuestPage(*row) if row else None
 
 
+GUEST_EPISODE_LIST = compile_for_driver(
+    page_of_items(
+        select(Episode.number)
+        .join(episode_guests, episode_guests.c.episode_id == Episode.id)
+        .where(episode_guests.c.guest_id == bindparam("guest_id"))
+    )
+)
+
+
 async def list_guest_episodes(
     session: AsyncSession, guest_id: int, *, offset: int, limit: int
 ) -> list[EpisodeItem]:
     """Return a page of a guest's episodes, newest first, with all their guests."""
-    numbers = (
-        select(Episode.number)
-        .join(episode_guests, episode_guests.c.episode_id == Episode.id)
-        .where(episode_guests.c.guest_id == guest_id)
-    )
-    query = page_of_items(numbers, offset, limit)
-    return [item_from(row) for row in (await session.execute(query)).mappings()]
+    rows = await fetch(session, GUEST_EPISODE_LIST, guest_id=guest_id, offset=offset, limit=limit)
+    return [item_from(row) for row in rows]
 
 
 async def list_sponsors(session: AsyncSession) -> Sequence[Sponsor]:
@@ -330,12 +356,59 @@ class SearchHit:
     matched_in_transcript_only: bool
 
 
+SEARCH_HIT_FIELDS = tuple(field.name for field in dataclasses.fields(SearchHit))
+
+
 @dataclass(frozen=True, slots=True)
 class SearchHits:
     """One page of search results, and how many episodes matched in all."""
 
     hits: list[SearchHit]
     total: int
+
+
+def search_query() -> Select[Any]:
+    """Build the search (see search_episodes) for the parameters `text`, `offset` and `limit`."""
+    query = func.websearch_to_tsquery(literal_column("'english'"), bindparam("text", type_=String))
+    matches = func.matching_episode_ids(query).table_valued("id").alias("matches")
+    # NULL for a match only in the transcript: those sort last.
+    rank = case(
+        (
+            Episode.ranking_vector.bool_op("@@")(query),
+            func.ts_rank_cd(Episode.ranking_vector, query),
+        )
+    )
+    ranked = (
+        select(Episode.id, rank.label("rank"), func.count().over().label("total"))
+        .join(matches, matches.c.id == Episode.id)
+        .order_by(rank.desc().nulls_last(), Episode.number.desc())
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+    snippet = func.ts_headline(
+        literal_column("'english'"),
+        Episode.summary,
+        query,
+        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxWords=30, MinWords=12",
+    )
+    return (
+        select(
+            Episode.number,
+            Episode.slug,
+            Episode.title,
+            Episode.published_on,
+            func.coalesce(ranked.c.rank, 0.0).label("rank"),
+            snippet.label("snippet"),
+            ranked.c.rank.is_(None).label("matched_in_transcript_only"),
+            ranked.c.total,
+        )
+        .join(ranked, ranked.c.id == Episode.id)
+        .order_by(ranked.c.rank.desc().nulls_last(), Episode.number.desc())
+    )
+
+
+SEARCH = compile_for_driver(search_query())
 
 
 async def search_episodes(
@@ -352,46 +425,9 @@ async def search_episodes(
     made for the page of results only, in an outer query, from the summary:
     `ts_headline` parses all it is given, and the notes cost ten times more.
     """
-    query = func.websearch_to_tsquery(literal_column("'english'"), text)
-    matches = func.matching_episode_ids(query).table_valued("id").alias("matches")
-    # NULL for a match only in the transcript: those sort last.
-    rank = case(
-        (
-            Episode.ranking_vector.bool_op("@@")(query),
-            func.ts_rank_cd(Episode.ranking_vector, query),
-        )
-    )
-    ranked = (
-        select(Episode.id, rank.label("rank"), func.count().over().label("total"))
-        .join(matches, matches.c.id == Episode.id)
-        .order_by(rank.desc().nulls_last(), Episode.number.desc())
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
-    snippet = func.ts_headline(
-        literal_column("'english'"),
-        Episode.summary,
-        query,
-        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, MaxWords=30, MinWords=12",
-    )
-    rows = (
-        await session.execute(
-            select(
-                Episode.number,
-                Episode.slug,
-                Episode.title,
-                Episode.published_on,
-                func.coalesce(ranked.c.rank, 0.0),
-                snippet,
-                ranked.c.rank.is_(None),
-                ranked.c.total,
-            )
-            .join(ranked, ranked.c.id == Episode.id)
-            .order_by(ranked.c.rank.desc().nulls_last(), Episode.number.desc())
-        )
-    ).all()
-    return SearchHits([SearchHit(*row[:-1]) for row in rows], rows[0].total if rows else 0)
+    rows = await fetch(session, SEARCH, text=text, offset=offset, limit=limit)
+    hits = [SearchHit(**{name: row[name] for name in SEARCH_HIT_FIELDS}) for row in rows]
+    return SearchHits(hits, rows[0]["total"] if rows else 0)
 
 
 async def get_download_target(session: AsyncSession, number: int) -> tuple[int, str] | None:

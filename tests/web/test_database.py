@@ -1,0 +1,59 @@
+"""The engine's pool and the reads that run straight on the driver."""
+
+import asyncio
+
+import asyncpg
+import pytest
+from sqlalchemy import bindparam, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from podcast_site.database import compile_for_driver, create_engine, fetch
+from podcast_site.queries import COUNT_EPISODES
+from podcast_site.settings import Settings
+from tests.web.factories import add_episode
+
+PID = text("SELECT pg_backend_pid()")
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    # What a database restart does to every idle connection of the pool.
+    pool = create_engine(settings.model_copy(update={"db_pool_size": 1}))
+    try:
+        async with pool.connect() as connection:
+            old_pid = await connection.scalar(PID)
+            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": old_pid})
+        for _ in range(100):  # asyncpg sees the socket close on its next read
+            if driver.is_closed():
+                break
+            await asyncio.sleep(0.02)
+        assert driver.is_closed()
+
+        async with pool.connect() as connection:  # no error: a fresh connection
+            assert await connection.scalar(PID) != old_pid
+    finally:
+        await pool.dispose()
+
+
+async def test_a_direct_read_sees_what_the_session_wrote_in_its_transaction(
+    session: AsyncSession,
+) -> None:
+    before = (await fetch(session, COUNT_EPISODES))[0]["count"]
+    await add_episode(session, 1)
+    assert (await fetch(session, COUNT_EPISODES))[0]["count"] == before + 1
+
+
+async def test_a_direct_read_takes_exactly_its_parameters_by_name(session: AsyncSession) -> None:
+    statement = compile_for_driver(
+        select(literal("fixed").label("fixed"), bindparam("given", type_=None).label("given"))
+    )
+    rows = await fetch(session, statement, given="passed")
+    assert dict(rows[0]) == {"fixed": "fixed", "given": "passed"}
+    # SQLAlchemy would refuse both; asyncpg would quietly compare with NULL.
+    with pytest.raises(TypeError, match="gievn"):
+        await fetch(session, statement, gievn="typo")
+    with pytest.raises(TypeError, match="given"):
+        await fetch(session, statement)
