@@ -9,11 +9,9 @@ the site's Content-Security-Policy (`default-src 'self'`) allows it as it is.
 
 from typing import Any
 
-from quart import url_for
-
 from podcast_site.identity import Identity
 from podcast_site.queries import EpisodePage, GuestLink
-from podcast_site.templating import absolute_url, media_url
+from podcast_site.templating import absolute_url, media_url, url_for
 
 type LinkedData = dict[str, Any]
 
