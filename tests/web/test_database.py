@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 import pytest
 from sqlalchemy import bindparam, literal, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from podcast_site.database import compile_for_driver, create_engine, fetch
 from podcast_site.queries import COUNT_EPISODES
@@ -44,6 +44,16 @@ async def test_a_direct_read_sees_what_the_session_wrote_in_its_transaction(
     before = (await fetch(session, COUNT_EPISODES))[0]["count"]
     await add_episode(session, 1)
     assert (await fetch(session, COUNT_EPISODES))[0]["count"] == before + 1
+
+
+async def test_a_direct_read_before_anything_else_borrows_a_connection_of_its_own(
+    engine: AsyncEngine,
+) -> None:
+    # As in a GET request: the session opens no transaction for it.
+    async with async_sessionmaker(engine)() as session:
+        rows = await fetch(session, COUNT_EPISODES)
+        assert rows[0]["count"] >= 0
+        assert not session.in_transaction()
 
 
 async def test_a_direct_read_takes_exactly_its_parameters_by_name(session: AsyncSession) -> None:
