@@ -85,10 +85,13 @@ def markdown_table(header: list[str], rows: list[list[str]], right: set[int]) ->
     return "\n".join([line(header), line(rule), *map(line, rows)])
 
 
-def results_table(measurements: list[Measurement], health: str, static: str) -> str:
-    """Tabulate the measurements, with each rate divided by /health's and the static page's."""
-    by_path = {m.path: m for m in measurements}
-    health_rate, static_rate = by_path[health].per_second, by_path[static].per_second
+def results_table(measurements: list[Measurement], health_rates: list[float], static: str) -> str:
+    """Tabulate the measurements, each rate divided by its own /health rate and the static page's.
+
+    `health_rates[i]` is the rate of /health measured just before
+    `measurements[i]`: the machine's other load moves both alike.
+    """
+    static_rate = next(m.per_second for m in measurements if m.path == static)
     rows = [
         [
             m.name,
@@ -100,7 +103,7 @@ def results_table(measurements: list[Measurement], health: str, static: str) -> 
             f"{m.per_second / static_rate:.2f}",
             f"{m.errors:,}",
         ]
-        for m in measurements
+        for m, health_rate in zip(measurements, health_rates, strict=True)
     ]
     header = ["request", "path", "req/s", "p50 ms", "p99 ms", "× /health", "× static", "errors"]
     return markdown_table(header, rows, right={2, 3, 4, 5, 6, 7})

@@ -70,10 +70,11 @@ def test_docker_stats_sizes_are_read_in_mebibytes() -> None:
     }
 
 
-def test_the_results_table_gives_each_rate_as_a_multiple_of_health_and_static() -> None:
+def test_the_results_table_gives_each_rate_as_a_multiple_of_its_health_and_of_static() -> None:
     rows = [measurement("/blog/", 2000), measurement("/health", 500), measurement("/", 250)]
 
-    table = results_table(rows, health="/health", static="/blog/").splitlines()
+    # Each row against the /health measured just before it.
+    table = results_table(rows, health_rates=[500, 500, 625], static="/blog/").splitlines()
 
     header, rule, *cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table]
     assert header == [
@@ -84,7 +85,7 @@ def test_the_results_table_gives_each_rate_as_a_multiple_of_health_and_static() 
     assert cells == [
         ["blog", "`/blog/`", "2,000", "1.5", "20.2", "4.00", "1.00", "0"],
         ["health", "`/health`", "500", "1.5", "20.2", "1.00", "0.25", "0"],
-        ["home", "`/`", "250", "1.5", "20.2", "0.50", "0.12", "0"],
+        ["home", "`/`", "250", "1.5", "20.2", "0.40", "0.12", "0"],
     ]
     # Padded to one width: a table in a terminal as well as in Markdown.
     assert len({len(line) for line in table}) == 1
