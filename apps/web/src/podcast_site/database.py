@@ -1,4 +1,4 @@
-"""Own the engine for the app's lifetime and give each request its own session."""
+"""Own the engine for the app's lifetime, give each request its own session, run hot reads."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,8 +91,8 @@ async def fetch(
 
     For the reads that pages make on every cache miss: SQLAlchemy's
     execution layers (ORM, Core, result rows) cost more there than the
-    query itself does in Postgres (measured: 0.5 ms of a 2.7 ms episode
-    page). The query is still written with SQLAlchemy, against the models;
+    query itself does in Postgres (measured: about 0.3 ms of a 2.6 ms
+    episode page). The query is still written with SQLAlchemy, against the models;
     only its execution is skipped, and with it the BEGIN that SQLAlchemy
     sends before its first statement on a connection. So this is for reads
     that need no transaction of their own (each statement sees what is
