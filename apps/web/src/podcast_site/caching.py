@@ -215,7 +215,6 @@ def content_page(
                 return Response(status=304, headers=headers)
 
             page = cache.get(key)
-            rendered_now = False
             if stale:
                 if page is None:
                     raise DatabaseUnavailableError(f"{path} is not in the {store}")
@@ -238,14 +237,13 @@ def content_page(
                 # rendering (zstd at level 12, 0.2 ms for an episode page),
                 # and a miss may never be asked for again (a search, a
                 # catalog larger than the cache). A hit, below, gets its
-                # strong copies made once.
-                rendered_now = True
+                # strong copies made once, so the page varies all the same.
+                if not forms:
+                    headers["Vary"] = "Accept-Encoding"
+                    return Response(page.body, content_type=page.content_type, headers=headers)
             if forms:  # a visitor's own token in each copy: Caddy compresses those
                 body = page.body.replace(csrf.PLACEHOLDER.encode(), token.encode())
                 return Response(body, content_type=page.content_type, headers=headers)
-            if rendered_now:  # encoded when asked for again, so it varies all the same
-                headers["Vary"] = "Accept-Encoding"
-                return Response(page.body, content_type=page.content_type, headers=headers)
             return await encoded_response(key, page, cache, headers)
 
         return cached_view
