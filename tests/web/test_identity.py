@@ -35,18 +35,20 @@ def test_every_problem_is_named_with_the_file(tmp_path: Path) -> None:
 
 def test_the_podcasting_fields_are_optional_and_checked(tmp_path: Path) -> None:
     lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
-    optional = ("host_url", "host_photo_url", "podcast_guid", "locked", "funding")
+    optional = ("host_url", "host_photo_url", "podcast_guid", "locked", "funding", "feed_episodes")
     minimal = tmp_path / "minimal.toml"
     minimal.write_text("".join(line for line in lines if not line.startswith(optional)))
     identity = read_identity(minimal)
     assert (identity.host_url, identity.host_photo_url, identity.funding) == (None, None, None)
     assert identity.podcast_guid is None and identity.locked is True
+    assert identity.feed_episodes == 300
 
     wordy = tmp_path / "wordy.toml"
     wordy.write_text(
         minimal.read_text()
         + f'funding = {{ url = "http://plain.example", text = "{"x" * 129}" }}\n'
         + 'podcast_guid = "not-a-uuid"\n'
+        + "feed_episodes = 0\n"
     )
     with pytest.raises(IdentityError) as raised:
         read_identity(wordy)
@@ -54,6 +56,7 @@ def test_the_podcasting_fields_are_optional_and_checked(tmp_path: Path) -> None:
     assert "funding.url: String should match pattern" in message
     assert "funding.text: String should have at most 128 characters" in message
     assert "podcast_guid: Input should be a valid UUID" in message
+    assert "feed_episodes: Input should be greater than or equal to 1" in message
 
 
 def test_a_missing_or_unparsable_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -188,6 +188,56 @@ async def test_site_toml_can_set_the_guid_and_unlock_the_feed(
     assert podcast(channel, "locked")[0].text == "no"
 
 
+async def test_the_feed_carries_the_newest_and_pages_the_rest_as_rfc_5005_says(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    tmp_path: Path,
+) -> None:
+    for number in range(1, 6):
+        await add_episode(session, number)
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(FIXTURE_SITE_FILE.read_text() + "feed_episodes = 2\n")
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    feed = "http://localhost/episodes/rss"
+    pages = {}
+    async with app.test_app():
+        database = app.extensions["database"]
+        database.sessionmaker = database.autocommit = sessionmaker
+        client = app.test_client()
+        for query in ("", "?page=2", "?page=3", "?page=4", "?page=0", "?page=x"):
+            # A tracking parameter an app adds must not leak into the links.
+            tracked = f"{query}&utm_source=app" if query else "?utm_source=app"
+            response = await client.get(f"/episodes/rss{tracked}")
+            pages[query] = (response.status_code, await response.get_data(as_text=True))
+
+    assert {query: status for query, (status, _) in pages.items()} == {
+        "": 200, "?page=2": 200, "?page=3": 200, "?page=4": 404, "?page=0": 404, "?page=x": 404,
+    }  # fmt: skip
+    for query, numbers, links in (
+        ("", [5, 4], {"self": feed, "first": feed, "next": f"{feed}?page=2"}),
+        ("?page=2", [3, 2], {"self": f"{feed}?page=2", "previous": feed, "next": f"{feed}?page=3"}),
+        ("?page=3", [1], {"self": f"{feed}?page=3", "previous": f"{feed}?page=2"}),
+    ):
+        parsed = feedparser.parse(pages[query][1])
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert [int(entry.itunes_episode) for entry in parsed.entries] == numbers
+        found = {link.rel: link.href for link in parsed.feed.links if link.rel != "alternate"}
+        assert found == links | {"first": feed, "last": f"{feed}?page=3"}
+        # Every page is the same show to an app.
+        assert parse_podcast(pages[query][1])["title"] == "Test Cast"
+
+
+async def test_a_feed_of_one_page_links_only_itself(client: Client, session: AsyncSession) -> None:
+    await add_episode(session, 1)
+
+    parsed = feedparser.parse(await feed_text(client))
+
+    assert [(link.rel, link.href) for link in parsed.feed.links if link.rel != "alternate"] == [
+        ("self", "http://localhost/episodes/rss")
+    ]
+
+
 async def test_an_item_with_guests_names_them_and_the_host_again(
     client: Client, session: AsyncSession
 ) -> None:

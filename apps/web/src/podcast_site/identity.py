@@ -47,6 +47,7 @@ class Identity(BaseModel):
     podcast_guid: uuid.UUID | None = None
     locked: bool = True
     funding: Funding | None = None
+    feed_episodes: int = Field(default=300, ge=1, le=10_000)
 
 
 def read_identity(path: Path) -> Identity:

@@ -168,15 +168,10 @@ PAGE_COLUMNS = (
 NO_SPONSORS = type_coerce(text("'[]'::json"), JSON).label("sponsors")
 # Built once: making these expressions costs more than running the query
 # (measured: about 1.8 ms a request).
-EPISODE_ITEMS = select(*ITEM_COLUMNS, guests_of_episode()).order_by(Episode.number.desc())
+EPISODE_ITEMS = select(*ITEM_COLUMNS, guests_of_episode())
 EPISODE_PAGE = compile_for_driver(
     select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode()).where(
         Episode.number == bindparam("number")
-    )
-)
-FEED_ITEMS = compile_for_driver(
-    select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), NO_SPONSORS).order_by(
-        Episode.number.desc()
     )
 )
 
@@ -196,8 +191,10 @@ def page_from(row: Mapping[str, Any]) -> EpisodePage:
     return EpisodePage(**fields, guests=guests, sponsors=sponsors)
 
 
-def page_of_items(numbers: Select[Any]) -> Select[Any]:
-    """Return EPISODE_ITEMS for one page of `numbers` (episode numbers, newest first).
+def page_of_items(
+    numbers: Select[Any], items: Select[*tuple[Any, ...]] = EPISODE_ITEMS
+) -> Select[Any]:
+    """Return `items` (EPISODE_ITEMS or wider) for one page of `numbers`, newest first.
 
     The page is cut from the numbers alone: with OFFSET on the full query,
     Postgres would aggregate the guests of every row it skips as well. The
@@ -209,10 +206,16 @@ def page_of_items(numbers: Select[Any]) -> Select[Any]:
         .limit(bindparam("limit", type_=Integer))
         .subquery()
     )
-    return EPISODE_ITEMS.where(Episode.number.in_(select(page.c.number)))
+    return items.where(Episode.number.in_(select(page.c.number))).order_by(Episode.number.desc())
 
 
 EPISODE_LIST = compile_for_driver(page_of_items(select(Episode.number)))
+FEED_ITEMS = compile_for_driver(
+    page_of_items(
+        select(Episode.number),
+        select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), NO_SPONSORS),
+    )
+)
 
 
 async def list_episodes(
@@ -270,9 +273,12 @@ async def get_episode_chapters(session: AsyncSession, number: int) -> EpisodeCha
     return EpisodeChapters(*row) if row else None
 
 
-async def list_feed_episodes(session: AsyncSession) -> list[EpisodePage]:
-    """Return every episode with what the podcast feed carries (sponsors aside), in one query."""
-    return [page_from(row) for row in await fetch(session, FEED_ITEMS)]
+async def list_feed_episodes(
+    session: AsyncSession, *, offset: int = 0, limit: int | None = None
+) -> list[EpisodePage]:
+    """Return episodes newest first with what a feed item carries (sponsors aside), in one query."""
+    rows = await fetch(session, FEED_ITEMS, offset=offset, limit=limit)
+    return [page_from(row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

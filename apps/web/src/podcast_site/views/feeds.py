@@ -12,6 +12,7 @@ from podcast_site import queries
 from podcast_site.caching import content_page
 from podcast_site.database import get_session
 from podcast_site.identity import Identity
+from podcast_site.paging import Page, page_of
 from podcast_site.templating import render
 
 blueprint = Blueprint("feeds", __name__)
@@ -53,15 +54,40 @@ def xml(body: str) -> Response:
     return Response(body, content_type="application/xml; charset=utf-8")
 
 
+def feed_page_urls(page: Page) -> dict[str, str]:
+    """Return the RFC 5005 links of one feed page: `self`, and `first` to `last` when paged."""
+
+    def url(number: int) -> str:
+        return url_for("feeds.podcast_feed", page=number if number > 1 else None, _external=True)
+
+    links = {"self": url(page.number)}
+    if page.count > 1:
+        links |= {"first": url(1), "last": url(page.count)}
+        if page.number > 1:
+            links["previous"] = url(page.number - 1)
+        if page.number < page.count:
+            links["next"] = url(page.number + 1)
+    return links
+
+
 @blueprint.get("/episodes/rss")
-@content_page(max_age=FEED_MAX_AGE)
+@content_page(max_age=FEED_MAX_AGE, uses_query=True)
 async def podcast_feed() -> ResponseReturnValue:
-    """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags."""
+    """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags.
+
+    It carries the newest `feed_episodes` (site.toml); the older ones follow
+    on pages (`?page=2`), linked as RFC 5005 paged feeds, which AntennaPod
+    and other apps follow for the back catalog; an app that does not shows
+    the newest ones, and /episodes on the site lists every episode.
+    """
     identity: Identity = current_app.extensions["identity"]
-    episodes = await queries.list_feed_episodes(get_session())
+    session = get_session()
+    page = page_of(identity.feed_episodes, await queries.count_episodes(session))
+    episodes = await queries.list_feed_episodes(session, offset=page.offset, limit=page.size)
     body = render(
         "feeds/podcast.xml",
         episodes=episodes,
+        links=feed_page_urls(page),
         rfc2822=rfc2822,
         guid=lambda number: episode_guid(identity.guid_namespace, number),
         podcast_guid=podcast_guid(identity, url_for("feeds.podcast_feed", _external=True)),
