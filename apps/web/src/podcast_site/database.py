@@ -96,7 +96,9 @@ async def fetch(
     only its execution is skipped, and with it the BEGIN that SQLAlchemy
     sends before its first statement on a connection. So this is for reads
     that need no transaction of their own (each statement sees what is
-    committed, as in an autocommit GET request), never for writes.
+    committed, as in an autocommit GET request), and for a write that is one
+    atomic statement and must stand whatever follows (counting a request
+    against a rate limit); never for writes that stand or fall together.
     """
     if values.keys() != statement.required:
         raise TypeError(f"give {sorted(statement.required)}, not {sorted(values)}")
