@@ -130,6 +130,31 @@ async def test_a_content_page_is_rendered_once_then_served_from_the_cache(
     assert loads == [7]
 
 
+async def test_only_the_parameters_a_view_reads_key_its_page(
+    client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(1, 23):
+        await add_episode(session, number, title=f"Postgres, part {number}")
+    searched: list[tuple[str, int]] = []
+
+    async def counting_search(session: AsyncSession, text: str, **paging: int) -> object:
+        searched.append((text, paging["offset"]))
+        return await search_episodes(session, text, **paging)
+
+    monkeypatch.setattr(queries, "search_episodes", counting_search)
+
+    first = await client.get("/search?q=postgres&utm_source=newsletter")
+    made_up = await client.get("/search?utm_campaign=x&q=postgres&ref=1")
+    second_page = await client.get("/search?q=postgres&page=2&utm_source=newsletter")
+
+    assert first.status_code == made_up.status_code == second_page.status_code == 200
+    assert first.headers["ETag"] == made_up.headers["ETag"] != second_page.headers["ETag"]
+    assert searched == [("postgres", 0), ("postgres", 20)]
+    # The pager links what the view reads, never the first visitor's other parameters.
+    page = await first.get_data(as_text=True)
+    assert 'href="/search?q=postgres&amp;page=2"' in page and "utm_" not in page
+
+
 async def test_a_repeated_search_comes_from_its_own_cache_until_content_changes(
     app: Quart, client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

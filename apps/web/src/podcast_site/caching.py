@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlencode
 
 import zstandard
 from quart import Quart, Response, current_app, g, make_response, request
@@ -37,6 +38,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import csrf
 from podcast_site.database import get_session
 from podcast_site.errors import DatabaseUnavailableError, is_database_unavailable
+from podcast_site.paging import QUERY_ATTRIBUTE
 from podcast_site.queries import get_content_revision
 
 type View = Callable[..., Awaitable[ResponseReturnValue]]
@@ -158,12 +160,18 @@ def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds:
     app.extensions["code_version"] = code_version(Path(app.root_path))
 
 
+def query_string(names: tuple[str, ...]) -> str:
+    """Return `?` and the request's values of `names`, in that order; "" for none."""
+    kept = [(name, value) for name in names for value in request.args.getlist(name)]
+    return f"?{urlencode(kept)}" if kept else ""
+
+
 def content_page(
     *,
     max_age: int = 0,
     store: Literal["page_cache", "search_cache"] = "page_cache",
     forms: bool = False,
-    uses_query: bool = False,
+    query: tuple[str, ...] = (),
     cross_origin: bool = False,
 ) -> Callable[[View], View]:
     """Serve a view that depends only on URL and content with ETags and a page cache.
@@ -174,8 +182,9 @@ def content_page(
     `forms=True` is for pages with a form: the page is rendered and cached
     once with a placeholder where the CSRF token goes, and each visitor gets
     their own token swapped in (so the page and its ETag are private).
-    `uses_query=True` is for views that read the query string; for the others
-    `?utm_source=...` and the like share one cached page.
+    `query` names the query parameters the view reads (`("page",)`): they
+    key the page, and any others (`?utm_source=...`) share it, so made-up
+    parameters cannot make a view render again for every request.
     `cross_origin=True` lets scripts on any site read the response (CORS), for
     files that web players fetch from their own pages: transcripts, chapters.
     Responses other than 200 (redirects, 404s) pass through untouched.
@@ -193,7 +202,7 @@ def content_page(
                 if clock.revision is None or not is_database_unavailable(error):
                     raise
                 revision, stale = clock.revision, True
-            path = request.full_path if uses_query else request.path
+            path = request.path + query_string(query)
             key = f"{revision}|{request.host}|{path}"
             token = csrf.csrf_token() if forms else ""
             version = current_app.extensions["code_version"]
@@ -246,6 +255,7 @@ def content_page(
                 return Response(body, content_type=page.content_type, headers=headers)
             return await encoded_response(key, page, cache, headers)
 
+        setattr(cached_view, QUERY_ATTRIBUTE, query)
         return cached_view
 
     return decorator

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from quart import abort, request, url_for
+from quart import abort, current_app, request, url_for
 
+# Where caching.content_page leaves the query parameters a view reads.
+QUERY_ATTRIBUTE = "page_query"
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
 
@@ -45,8 +47,15 @@ def page_of(size: int, total: int) -> Page:
 
 
 def page_url(number: int) -> str:
-    """Return the current URL, query kept, showing another page (the first has no `?page=`)."""
+    """Return the current URL showing another page (the first has no `?page=`).
+
+    Of the query it keeps what the view reads (content_page's `query`): a
+    cached page is shared by every URL that differs only in the rest, so a
+    `?utm_source=` in one visitor's URL must not end up in everyone's links.
+    """
     assert request.endpoint is not None  # only ever called while rendering a view's page
-    values: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {})}
+    names = getattr(current_app.view_functions[request.endpoint], QUERY_ATTRIBUTE, ())
+    values: dict[str, Any] = {name: request.args[name] for name in names if name in request.args}
+    values |= request.view_args or {}
     values["page"] = number if number > 1 else None
     return url_for(request.endpoint, **values)

@@ -200,7 +200,7 @@ def summarise(episode: EpisodeItem) -> dict[str, object]:
 # The cache decorator goes outermost: it stores the finished JSON response.
 @blueprint.get("/episodes")
 @limited("api")
-@content_page(uses_query=True)
+@content_page(query=("page", "per_page"))
 @document_errors()
 @validate_querystring(EpisodeListQuery)
 @validate_response(EpisodePage)
@@ -256,7 +256,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 @blueprint.get("/search")
 @limited("api", "search")
-@content_page(store="search_cache", uses_query=True)
+@content_page(store="search_cache", query=("q", "limit"))
 @document_errors()
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)

@@ -41,7 +41,7 @@ EPISODES_PER_PAGE = 50
 
 
 @blueprint.get("")
-@content_page(uses_query=True)
+@content_page(query=("page",))
 async def index() -> ResponseReturnValue:
     """List the episodes, newest first, a page at a time."""
     session = get_session()

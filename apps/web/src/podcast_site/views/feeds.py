@@ -71,7 +71,7 @@ def feed_page_urls(page: Page) -> dict[str, str]:
 
 
 @blueprint.get("/episodes/rss")
-@content_page(max_age=FEED_MAX_AGE, uses_query=True)
+@content_page(max_age=FEED_MAX_AGE, query=("page",))
 async def podcast_feed() -> ResponseReturnValue:
     """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags.
 

@@ -33,7 +33,7 @@ async def guests() -> ResponseReturnValue:
 
 
 @blueprint.get("/guests/<slug:slug>")
-@content_page(uses_query=True)
+@content_page(query=("page",))
 async def guest(slug: str) -> ResponseReturnValue:
     """Show a guest's bio, links and episodes, a page of episodes at a time."""
     session = get_session()

@@ -33,7 +33,7 @@ def highlight(snippet: str) -> Markup:
 
 @blueprint.get("/search")
 @limited("search")
-@content_page(store="search_cache", uses_query=True)
+@content_page(store="search_cache", query=("q", "page"))
 async def search() -> ResponseReturnValue:
     """Show the search form and, for a query, the ranked results."""
     text = clean_query(request.args.get("q", ""))
