@@ -39,8 +39,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# What Postgres stores in episodes.search_vector, which finds the matches
-# (GIN-indexed), and in ranking_vector, which orders them: a match in the title
+# What Postgres stores in episodes.search_vector, which finds the matches,
+# and in ranking_vector, which finds and orders those that rank (both
+# GIN-indexed; migrations 0007 and 0009 say why): a match in the title
 # counts most, then summary, then notes. Ranking reads the whole vector of each
 # match, and an hour of transcript makes one of ~16 KB: ranked by the full
 # vector, a common word read the transcript of every episode it matched.
@@ -139,13 +140,14 @@ class Episode(Base):
     __tablename__ = "episodes"
     # Updated in place, not via a pending list: content changes seldom, and
     # every search would read the list's unsorted entries until a vacuum.
-    __table_args__ = (
+    __table_args__ = tuple(
         Index(
-            "ix_episodes_search_vector",
-            "search_vector",
+            f"ix_episodes_{vector}",
+            vector,
             postgresql_using="gin",
             postgresql_with={"fastupdate": "off"},
-        ),
+        )
+        for vector in ("search_vector", "ranking_vector")
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

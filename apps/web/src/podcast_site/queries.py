@@ -376,18 +376,13 @@ class SearchHits:
 def search_query() -> Select[Any]:
     """Build the search (see search_episodes) for the parameters `text`, `offset` and `limit`."""
     query = func.websearch_to_tsquery(literal_column("'english'"), bindparam("text", type_=String))
-    matches = func.matching_episode_ids(query).table_valued("id").alias("matches")
+    matches = func.matching_episodes(query).table_valued("id", "number").alias("matches")
+    ranked = func.ranked_episodes(query).table_valued("id", "rank").alias("ranked")
     # NULL for a match only in the transcript: those sort last.
-    rank = case(
-        (
-            Episode.ranking_vector.bool_op("@@")(query),
-            func.ts_rank_cd(Episode.ranking_vector, query),
-        )
-    )
-    ranked = (
-        select(Episode.id, rank.label("rank"), func.count().over().label("total"))
-        .join(matches, matches.c.id == Episode.id)
-        .order_by(rank.desc().nulls_last(), Episode.number.desc())
+    page = (
+        select(matches.c.id, ranked.c.rank, func.count().over().label("total"))
+        .select_from(matches.outerjoin(ranked, ranked.c.id == matches.c.id))
+        .order_by(ranked.c.rank.desc().nulls_last(), matches.c.number.desc())
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
         .subquery()
@@ -404,13 +399,13 @@ def search_query() -> Select[Any]:
             Episode.slug,
             Episode.title,
             Episode.published_on,
-            func.coalesce(ranked.c.rank, 0.0).label("rank"),
+            func.coalesce(page.c.rank, 0.0).label("rank"),
             snippet.label("snippet"),
-            ranked.c.rank.is_(None).label("matched_in_transcript_only"),
-            ranked.c.total,
+            page.c.rank.is_(None).label("matched_in_transcript_only"),
+            page.c.total,
         )
-        .join(ranked, ranked.c.id == Episode.id)
-        .order_by(ranked.c.rank.desc().nulls_last(), Episode.number.desc())
+        .join(page, page.c.id == Episode.id)
+        .order_by(page.c.rank.desc().nulls_last(), Episode.number.desc())
     )
 
 
@@ -423,10 +418,11 @@ async def search_episodes(
     """Full-text search, best match first, with highlighted snippets.
 
     `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
-    `-word`) and never raises a syntax error. The GIN index finds what
-    matches anywhere (`matching_episode_ids`, migration 0007, says why it is
-    a function); matches in the title, summary or notes come first, ranked by
-    their small vector, and those only in a transcript follow, newest first.
+    `-word`) and never raises a syntax error. A GIN index finds what matches
+    anywhere (`matching_episodes`), another those that match in the title,
+    summary or notes (`ranked_episodes`; migrations 0007 and 0009 say why
+    these are functions). Only those are ranked, by their small vector, and
+    come first; matches only in a transcript follow, newest first.
     The total comes in the same round trip, as a window count. Snippets are
     made for the page of results only, in an outer query, from the summary:
     `ts_headline` parses all it is given, and the notes cost ten times more.
