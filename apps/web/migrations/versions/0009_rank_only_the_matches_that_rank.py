@@ -11,6 +11,10 @@ matching_episodes() returns each match's number with its id, which the
 order of the transcript-only matches needs. Both plan their one query with
 sequential scans off, for the reason migration 0007 gives.
 
+matching_episode_ids stays: migrations run while the release before serves
+(make redeploy), and make rollback goes back to it without undoing them, so
+that release must find the function it calls. A later migration can drop it.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 09:00:00.000000
@@ -27,12 +31,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Index ranking_vector, and replace the matching function with two."""
+    """Index ranking_vector, and add the two functions the search calls now."""
     op.execute(
         "CREATE INDEX ix_episodes_ranking_vector ON episodes"
         " USING gin (ranking_vector) WITH (fastupdate = off)"
     )
-    op.execute("DROP FUNCTION matching_episode_ids(tsquery)")
     op.execute(
         "CREATE FUNCTION matching_episodes(query tsquery)"
         " RETURNS TABLE (id integer, number integer)"
@@ -48,12 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Restore migration 0007's matching function, without the index."""
+    """Drop the two functions and the index."""
     op.execute("DROP FUNCTION ranked_episodes(tsquery)")
     op.execute("DROP FUNCTION matching_episodes(tsquery)")
-    op.execute(
-        "CREATE FUNCTION matching_episode_ids(query tsquery) RETURNS TABLE (id integer)"
-        " LANGUAGE sql STABLE SET enable_seqscan = off"
-        " AS $$ SELECT id FROM episodes WHERE search_vector @@ query $$"
-    )
     op.drop_index("ix_episodes_ranking_vector", table_name="episodes")
