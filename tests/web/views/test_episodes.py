@@ -328,5 +328,6 @@ async def test_the_episode_list_comes_a_page_at_a_time(
     assert 'rel="next" href="/episodes?page=2"' in first and 'rel="prev"' not in first
     assert 'rel="prev" href="/episodes"' in second and 'rel="next"' not in second
     assert 'rel="canonical" href="http://localhost/episodes?page=2"' in second
-    for missing in ("3", "0", "-1", "two", "99999999999", "%D9%A1"):  # the last: an Arabic 1
+    # An Arabic 1, and a page with a leading zero (one URL per page).
+    for missing in ("3", "0", "-1", "two", "99999999999", "%D9%A1", "02"):
         assert (await client.get(f"/episodes?page={missing}")).status_code == 404, missing

@@ -161,8 +161,12 @@ def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds:
 
 
 def query_string(names: tuple[str, ...]) -> str:
-    """Return `?` and the request's values of `names`, in that order; "" for none."""
-    kept = [(name, value) for name in names for value in request.args.getlist(name)]
+    """Return `?` and the request's value of each of `names`, in that order; "" for none.
+
+    The first value only, as `request.args.get` gives the view: a repeat
+    (`?page=1&page=x`) must not make another page of the same one.
+    """
+    kept = [(name, request.args[name]) for name in names if name in request.args]
     return f"?{urlencode(kept)}" if kept else ""
 
 

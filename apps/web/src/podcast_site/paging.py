@@ -1,5 +1,6 @@
 """Split long lists into pages (`?page=2`), so no page grows with the catalog."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from quart import abort, current_app, request, url_for
 QUERY_ATTRIBUTE = "page_query"
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,9 @@ class Page:
 def requested_page() -> int:
     """Return the page number the URL asks for (1 without one); 404 for one that cannot be."""
     raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # Digits as a number is written (`2`, never `02`): one URL, and one cached
+    # page, per page.
+    if not PAGE_NUMBER.fullmatch(raw) or int(raw) > MAX_PAGE:
         abort(404)
     return int(raw)
 

@@ -40,9 +40,9 @@ async def search() -> ResponseReturnValue:
     if len(text) > MAX_QUERY_LENGTH:
         message = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
         return render("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
+    number = requested_page()  # first: a made-up `page` is a 404, not a form to cache
     if not text:
         return render("search.html", query=text)
-    number = requested_page()
     found = await queries.search_episodes(
         get_session(), text, offset=(number - 1) * RESULTS_PER_PAGE, limit=RESULTS_PER_PAGE
     )
