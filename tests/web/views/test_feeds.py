@@ -224,8 +224,9 @@ async def test_the_feed_carries_the_newest_and_pages_the_rest_as_rfc_5005_says(
         assert [int(entry.itunes_episode) for entry in parsed.entries] == numbers
         found = {link.rel: link.href for link in parsed.feed.links if link.rel != "alternate"}
         assert found == links | {"first": feed, "last": f"{feed}?page=3"}
-        # Every page is the same show to an app.
+        # Every page is the same show to an app; the first says when it last changed.
         assert parse_podcast(pages[query][1])["title"] == "Test Cast"
+        assert ("<lastBuildDate>" in pages[query][1]) == (query == "")
 
 
 async def test_a_feed_of_one_page_links_only_itself(client: Client, session: AsyncSession) -> None:

@@ -62,7 +62,7 @@ def refuse_closed_connection(_: object, entry: ConnectionPoolEntry, __: object) 
 
 @dataclass(frozen=True, slots=True)
 class DriverStatement:
-    """A read query compiled once to asyncpg's SQL: its parameters in order, and their values."""
+    """A statement compiled once to asyncpg's SQL: its parameters in order, and their values."""
 
     sql: str
     parameters: tuple[str, ...]
@@ -87,7 +87,7 @@ def compile_for_driver(query: ClauseElement) -> DriverStatement:
 async def fetch(
     session: AsyncSession, statement: DriverStatement, **values: object
 ) -> list[asyncpg.Record]:
-    """Run a read straight through asyncpg, on the session's connection or one of its own.
+    """Run a statement straight through asyncpg, on the session's connection or one of its own.
 
     For the reads that pages make on every cache miss: SQLAlchemy's
     execution layers (ORM, Core, result rows) cost more there than the

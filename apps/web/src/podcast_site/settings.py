@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     # Rendered pages kept per worker (a page is 5-30 KB).
     page_cache_entries: int = Field(default=1024, ge=0)
     # ...and this much memory at most, compressed copies included: the bound
-    # that matters on a small server (a 1,000-episode feed is about 3 MB).
+    # that matters on a small server (a feed of 300 episodes is about 0.9 MB).
     page_cache_megabytes: int = Field(default=32, ge=0)
     # How long a worker trusts the content revision it last read: content
     # changes show within this time, and cached pages need no query meanwhile.

@@ -91,7 +91,8 @@ async def podcast_feed() -> ResponseReturnValue:
         rfc2822=rfc2822,
         guid=lambda number: episode_guid(identity.guid_namespace, number),
         podcast_guid=podcast_guid(identity, url_for("feeds.podcast_feed", _external=True)),
-        last_build=rfc2822(episodes[0].published_on) if episodes else None,
+        # The newest episode's day, which only the first page carries.
+        last_build=rfc2822(episodes[0].published_on) if episodes and page.number == 1 else None,
     )
     return Response(body, content_type="application/rss+xml; charset=utf-8")
 
