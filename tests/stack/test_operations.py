@@ -5,6 +5,7 @@ import asyncio
 import json
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -246,9 +247,28 @@ def wait_for_health(stack: Stack, container: str, seconds: float) -> bool:
     return False
 
 
+def wait_until_caddy_routes_to_every_replica(stack: Stack, client: httpx.Client) -> None:
+    """Ask for made-up pages until every web container has logged one of them (a 404).
+
+    Caddy keeps a container that failed a request out of its rotation for
+    fail_duration (5 s): right after the crash test, that can be one of two.
+    """
+    containers = [container["ID"] for container in stack.containers("web")]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        probe = f"/replica-probe-{uuid.uuid4().hex}"
+        for _ in range(10):
+            client.get(probe)
+        if all(f"GET {probe} 404" in stack.run("docker", "logs", c) for c in containers):
+            return
+        time.sleep(1)
+    raise AssertionError(f"Caddy sent no request to some of {containers} for 30 s")
+
+
 def test_a_rate_limit_counts_requests_to_every_replica(ops_stack: Stack) -> None:
     # Every request comes from the same address (Docker's gateway), to random replicas.
     with ops_stack.client() as client:
+        wait_until_caddy_routes_to_every_replica(ops_stack, client)
         statuses = [client.get("/api/episodes").status_code for _ in range(API_LIMIT + 20)]
     assert statuses.count(200) == API_LIMIT and statuses.count(429) == 20, statuses
     refused_by = [
