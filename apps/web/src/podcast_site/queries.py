@@ -494,9 +494,10 @@ async def delete_past_download_days(session: AsyncSession, today: date) -> None:
 
 
 # Written as SQL, because it runs before every search and API request: one
-# statement for any number of limits, compiled once and run by `fetch`
-# (measured: the ORM's insert() for each call cost 1.3 ms of Python; this
-# text through the session 0.3 ms). In SET, `w` is the stored row, before the update.
+# statement for any number of limits, compiled once and run by `fetch`.
+# Measured: built with the ORM's insert() on each call it cost 1.3 ms of
+# Python, run as this text through the session 0.3 ms. In SET, `w` is the
+# stored row, before the update.
 COUNT_REQUEST = compile_for_driver(
     text("""
     INSERT INTO rate_limit_windows AS w (limit_name, client_key, hits, ends_at)
