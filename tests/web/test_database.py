@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 from sqlalchemy import bindparam, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from podcast_site.database import compile_for_driver, create_engine, fetch
 from podcast_site.queries import COUNT_EPISODES
@@ -54,6 +55,21 @@ async def test_a_direct_read_before_anything_else_borrows_a_connection_of_its_ow
         rows = await fetch(session, COUNT_EPISODES)
         assert rows[0]["count"] >= 0
         assert not session.in_transaction()
+
+
+async def test_a_direct_read_gives_the_connection_it_borrowed_back_to_the_pool(
+    settings: Settings,
+) -> None:
+    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    connections = pool.sync_engine.pool
+    assert isinstance(connections, QueuePool)
+    try:
+        async with async_sessionmaker(pool)() as session:
+            for _ in range(3):  # the pool's one connection each time
+                assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0
+                assert connections.checkedout() == 0
+    finally:
+        await pool.dispose()
 
 
 async def test_a_direct_read_takes_exactly_its_parameters_by_name(session: AsyncSession) -> None:
