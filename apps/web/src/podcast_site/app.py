@@ -104,8 +104,13 @@ async def make_conditional(response: Response) -> Response:
 
     Pages not served by `caching.content_page` may be personal (the CSRF token
     in a form), so they are `private`: only the visitor's browser may keep them.
+    Those served by it carry its ETag and have answered `If-None-Match` already.
     """
-    if request.method in {"GET", "HEAD"} and response.status_code == 200:
+    if (
+        request.method in {"GET", "HEAD"}
+        and response.status_code == 200
+        and "ETag" not in response.headers
+    ):
         response.headers.setdefault("Cache-Control", "private, no-cache")
         await response.add_etag(weak=True)
         await response.make_conditional(request)

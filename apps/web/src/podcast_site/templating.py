@@ -37,6 +37,9 @@ def xml_text(text: str) -> str:
 
 def absolute_url(path_or_url: str) -> str:
     """Make a path on this site (`/media/cover.png`) absolute; leave full URLs alone."""
+    if path_or_url.startswith("/") and not path_or_url.startswith("//"):
+        # The usual case, without urljoin's parsing: 6 µs a call, several a page.
+        return f"{request.scheme}://{request.host}{path_or_url}"
     return urljoin(request.host_url, path_or_url)
 
 
@@ -60,7 +63,9 @@ def url_for(endpoint: str, **values: Any) -> str:
     """
     if endpoint.startswith("."):  # relative to the blueprint: not worth a key of its own
         return quart.url_for(endpoint, **values)
-    key = (request.scheme, request.host, request.root_path, endpoint, *sorted(values.items()))
+    this_request = request._get_current_object()  # one context lookup, not three
+    key: tuple[Any, ...] = (this_request.scheme, this_request.host, this_request.root_path)
+    key += (endpoint, *sorted(values.items()))
     urls: dict[tuple[Any, ...], str] = current_app.extensions["urls"]
     try:
         return urls[key]
