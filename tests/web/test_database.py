@@ -4,11 +4,13 @@ import asyncio
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, literal, select, text
+from pydantic import SecretStr
+from sqlalchemy import Float, bindparam, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from podcast_site.database import compile_for_driver, create_engine, fetch
+from podcast_site.errors import is_database_unavailable
 from podcast_site.queries import COUNT_EPISODES
 from podcast_site.settings import Settings
 from tests.web.factories import add_episode
@@ -70,6 +72,54 @@ async def test_a_direct_read_gives_the_connection_it_borrowed_back_to_the_pool(
                 assert connections.checkedout() == 0
     finally:
         await pool.dispose()
+
+
+async def test_a_direct_read_closes_an_overflow_connection_it_gives_back(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Closing a connection awaits asyncpg: outside SQLAlchemy's greenlet the
+    # pool would log the failure and leave the socket open.
+    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 1}))
+    connections = pool.sync_engine.pool
+    assert isinstance(connections, QueuePool)
+    slow = compile_for_driver(select(func.pg_sleep(bindparam("seconds", type_=Float))))
+    try:
+        async with async_sessionmaker(pool)() as first, async_sessionmaker(pool)() as second:
+            # Two at once: the pool's connection and an overflow one; the
+            # second given back finds the pool full, so it is closed.
+            await asyncio.gather(fetch(first, slow, seconds=0.05), fetch(second, slow, seconds=0.1))
+        assert (connections.checkedout(), connections.checkedin(), connections.overflow()) == (
+            0,
+            1,
+            0,
+        )
+    finally:
+        await pool.dispose()
+    assert not [record for record in caplog.records if record.name.startswith("sqlalchemy")]
+
+
+async def test_a_direct_read_that_postgres_refuses_to_connect_is_an_outage(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    # A role allowed no connections: refused as when Postgres has too many (53300).
+    role, password = "podcast_no_connections_test", "no-connections-password"
+    async with engine.begin() as owner:
+        await owner.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        await owner.execute(
+            text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0 PASSWORD '{password}'")
+        )
+    refused = create_engine(
+        settings.model_copy(update={"db_user": role, "db_password": SecretStr(password)})
+    )
+    try:
+        async with async_sessionmaker(refused)() as session:
+            with pytest.raises(Exception) as raised:
+                await fetch(session, COUNT_EPISODES)
+        assert is_database_unavailable(raised.value)
+    finally:
+        await refused.dispose()
+        async with engine.begin() as owner:
+            await owner.execute(text(f"DROP ROLE {role}"))
 
 
 async def test_a_direct_read_takes_exactly_its_parameters_by_name(session: AsyncSession) -> None:

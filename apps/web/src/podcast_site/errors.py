@@ -41,6 +41,11 @@ def is_database_unavailable(error: BaseException) -> bool:
     if isinstance(error, asyncpg.PostgresError):
         # The same, from reads that run on the driver itself (database.fetch).
         return (error.sqlstate or "").startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, sqlalchemy.exc.EmulatedDBAPIException):
+        # The same, when the pool connects for such a read: SQLAlchemy's
+        # asyncpg adapter has wrapped the driver's error, SQLSTATE and all.
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        return sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
     if isinstance(error, OSError | TimeoutError):
         # While connecting, asyncpg raises these unwrapped: refused, the name
         # `db` does not resolve (its container is down), or no answer. The
