@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from quart import Blueprint, abort, url_for
+from quart import Blueprint, abort
 from quart_schema import (
     OpenAPIProvider,
     document_response,
@@ -25,6 +25,7 @@ from podcast_site.inputs import (
 )
 from podcast_site.queries import EpisodeItem
 from podcast_site.rate_limits import limited
+from podcast_site.templating import url_for
 from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
