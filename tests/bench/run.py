@@ -121,6 +121,15 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
             page_cache=False,
         ),  # fmt: skip
         Scenario("API, a page of episodes", "/api/episodes", GZIP),
+        Scenario(
+            "API, a page of episodes, page cache off ¹", "/api/episodes", GZIP, page_cache=False
+        ),
+        Scenario(
+            "API, one episode, page cache off ¹",
+            f"/api/episodes/{newest['number']}",
+            GZIP,
+            page_cache=False,
+        ),  # fmt: skip
         Scenario("sitemap of every page", "/sitemap-site.xml", GZIP),
     ]
 
