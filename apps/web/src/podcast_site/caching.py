@@ -38,7 +38,7 @@ from quart.typing import ResponseReturnValue
 from podcast_site import csrf
 from podcast_site.database import get_session
 from podcast_site.errors import DatabaseUnavailableError, is_database_unavailable
-from podcast_site.paging import QUERY_ATTRIBUTE
+from podcast_site.paging import QUERY_ATTRIBUTE, read_query
 from podcast_site.queries import get_content_revision
 
 type View = Callable[..., Awaitable[ResponseReturnValue]]
@@ -166,7 +166,7 @@ def query_string(names: tuple[str, ...]) -> str:
     The first value only, as `request.args.get` gives the view: a repeat
     (`?page=1&page=x`) must not make another page of the same one.
     """
-    kept = [(name, request.args[name]) for name in names if name in request.args]
+    kept = read_query(names)
     return f"?{urlencode(kept)}" if kept else ""
 
 

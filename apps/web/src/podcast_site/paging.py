@@ -50,6 +50,11 @@ def page_of(size: int, total: int) -> Page:
     return page
 
 
+def read_query(names: tuple[str, ...]) -> dict[str, str]:
+    """Return the first value of each of `names` the query has, as `request.args.get` reads it."""
+    return {name: request.args[name] for name in names if name in request.args}
+
+
 def page_url(number: int) -> str:
     """Return the current URL showing another page (the first has no `?page=`).
 
@@ -59,7 +64,6 @@ def page_url(number: int) -> str:
     """
     assert request.endpoint is not None  # only ever called while rendering a view's page
     names = getattr(current_app.view_functions[request.endpoint], QUERY_ATTRIBUTE, ())
-    values: dict[str, Any] = {name: request.args[name] for name in names if name in request.args}
-    values |= request.view_args or {}
+    values: dict[str, Any] = read_query(names) | (request.view_args or {})
     values["page"] = number if number > 1 else None
     return url_for(request.endpoint, **values)
