@@ -177,6 +177,17 @@ async def test_values_no_row_can_have_match_no_route(client: Client, path: str) 
     assert response.status_code == 404
 
 
+async def test_a_number_in_a_path_is_written_plainly(client: Client, session: AsyncSession) -> None:
+    # `01` and `1` would be two URLs, and two cached copies, of one page.
+    await add_episode(session, 1)
+    for found, missing in [
+        ("/episodes/show/1/episode-1", "/episodes/show/01/episode-1"),
+        ("/api/episodes/1", "/api/episodes/01"),
+    ]:
+        assert (await client.get(found)).status_code == 200, found
+        assert (await client.get(missing)).status_code == 404, missing
+
+
 @pytest.mark.parametrize(
     ("query", "problem"),
     [

@@ -36,12 +36,19 @@ async def test_episodes_come_a_page_at_a_time(client: Client) -> None:
         ("per_page=101", "per_page: Input should be less than or equal to 100"),
         ("page=abc", "page: Input should be a valid integer"),
         ("page=-1", "page: Input should be greater than or equal to 1"),
+        # pydantic would read each of these as 20: five URLs, five cached copies.
+        *(
+            (f"per_page={twenty}", "per_page: Input should be a valid integer, in digits")
+            for twenty in ("020", "%2B20", "%2020", "2_0", "20.0")
+        ),
+        ("q=x&limit=05", "limit: Input should be a valid integer, in digits"),
     ],
 )
 async def test_bad_parameters_are_a_400_with_a_clear_message(
     client: Client, query: str, problem: str
 ) -> None:
-    response = await client.get(f"/api/episodes?{query}")
+    path = "/api/search" if query.startswith("q=") else "/api/episodes"
+    response = await client.get(f"{path}?{query}")
     assert response.status_code == 400
     body = await response.get_json()
     assert body["error"] == "Bad Request"

@@ -8,8 +8,11 @@ checked once here (a 400 with the reason), whatever view it is for.
 """
 
 import re
+from typing import Annotated
 from urllib.parse import unquote_to_bytes
 
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from quart import Quart, abort, request
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
 
@@ -34,12 +37,34 @@ CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CHARACTER_RANGES}]")
 WITHOUT_CONTROL_CHARACTERS = f"^[^{CONTROL_CHARACTER_RANGES}]*$"
 
 
-class EpisodeNumberConverter(IntegerConverter):
-    """Match an episode number: 1 to the largest Postgres integer."""
+# A number as it is written: `20`, never `020`, `+20`, ` 20` or `2_0`, which
+# Werkzeug or pydantic would read as 20 too. So one value has one URL, and the
+# page cache (keyed on the URL) one copy of its page.
+PLAIN_NUMBER = re.compile(r"0|-?[1-9][0-9]*")
 
-    # ASCII digits only (\d would take other scripts' digits), and never more
-    # than the ten the largest number has.
-    regex = r"[0-9]{1,10}"
+
+def require_plain_number(value: object) -> object:
+    """Refuse a query parameter's number unless it is written plainly (PLAIN_NUMBER)."""
+    if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing",
+            "Input should be a valid integer, in digits without a leading zero, + or _",
+        )
+    return value
+
+
+# An integer in a validated query string (the API's): written plainly, or a 400.
+# An assignment, not a `type` statement: pydantic then puts a Field's bounds
+# into the OpenAPI description (`minimum`), where clients read them.
+QueryInteger = Annotated[int, BeforeValidator(require_plain_number)]
+
+
+class EpisodeNumberConverter(IntegerConverter):
+    """Match an episode number: 1 to the largest Postgres integer, written plainly."""
+
+    # ASCII digits only (\d would take other scripts' digits), no leading zero,
+    # and never more than the ten the largest number has.
+    regex = r"[1-9][0-9]{0,9}"
 
     def __init__(self, map: Map) -> None:
         super().__init__(map, min=1, max=MAX_EPISODE_NUMBER)

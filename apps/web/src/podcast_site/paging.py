@@ -1,16 +1,16 @@
 """Split long lists into pages (`?page=2`), so no page grows with the catalog."""
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from quart import abort, current_app, request, url_for
 
+from podcast_site.inputs import PLAIN_NUMBER
+
 # Where caching.content_page leaves the query parameters a view reads.
 QUERY_ATTRIBUTE = "page_query"
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
-PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +35,8 @@ class Page:
 def requested_page() -> int:
     """Return the page number the URL asks for (1 without one); 404 for one that cannot be."""
     raw = request.args.get("page", "1")
-    # Digits as a number is written (`2`, never `02`): one URL, and one cached
-    # page, per page.
-    if not PAGE_NUMBER.fullmatch(raw) or int(raw) > MAX_PAGE:
+    # Written plainly (`2`, never `02`): one URL, and one cached page, per page.
+    if not PLAIN_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
 

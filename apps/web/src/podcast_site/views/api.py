@@ -22,6 +22,7 @@ from podcast_site.inputs import (
     MAX_EPISODE_NUMBER,
     WITHOUT_CONTROL_CHARACTERS,
     EpisodeNumberConverter,
+    QueryInteger,
 )
 from podcast_site.queries import EpisodeItem
 from podcast_site.rate_limits import limited
@@ -108,15 +109,15 @@ def document_errors[View: Callable[..., object]](*statuses: int) -> Callable[[Vi
 class EpisodeListQuery(BaseModel):
     """Which page of episodes to return, newest first."""
 
-    page: int = Field(default=1, ge=1, le=10_000)
-    per_page: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+    page: QueryInteger = Field(default=1, ge=1, le=10_000)
+    per_page: QueryInteger = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 
 class SearchQuery(BaseModel):
     """What to search for, and how many results at most."""
 
     q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=WITHOUT_CONTROL_CHARACTERS)
-    limit: int = Field(default=10, ge=1, le=50)
+    limit: QueryInteger = Field(default=10, ge=1, le=50)
 
 
 class GuestSummary(BaseModel):
