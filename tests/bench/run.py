@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import httpx
 import pytest
@@ -36,6 +36,10 @@ from tests.stack.conftest import Stack, running_stack, stack_name
 REPORT_SCRIPT = Path(__file__).with_name("report.lua")
 # A word most episodes of the demo and of the generated catalog contain.
 SEARCH_WORD = "postgres"
+# The other kinds of query: a word few episodes have (a guest's
+# surname: 6 of the demo's 25, about 50 of a generated 1,000) and a phrase,
+# which Postgres checks word positions for (3 of 25, about 60 of 1,000).
+RARE_WORD, SEARCH_PHRASE = "kowalski", '"event loop"'
 HEALTH, STATIC_PAGE = "/health", "/blog/"
 # What each kind of client sends: browsers offer zstd (Caddy and the page
 # cache both have it); podcast apps, crawlers and API clients gzip; an uptime
@@ -120,6 +124,15 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
             BROWSER,
             page_cache=False,
         ),  # fmt: skip
+        *(
+            Scenario(
+                f"search {query!r}, caches off ¹",
+                f"/search?q={quote_plus(query)}",
+                BROWSER,
+                page_cache=False,
+            )
+            for query in (RARE_WORD, SEARCH_PHRASE)
+        ),
         Scenario("API, a page of episodes", "/api/episodes", GZIP),
         Scenario(
             "API, a page of episodes, page cache off ¹", "/api/episodes", GZIP, page_cache=False
