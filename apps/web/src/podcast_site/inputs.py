@@ -25,6 +25,10 @@ MAX_SLUG_LENGTH = 200
 # No path of this site has a longer segment: it is the longest file name
 # Linux allows, so the static files handler never asks the file system about one.
 MAX_PATH_SEGMENT_BYTES = 255
+# Nor a longer path (the longest, a transcript's captions, is under 250 bytes).
+# Linux refuses file paths over 4,096 bytes, and Python's Path.is_file()
+# raises on those instead of answering False: a 500 under /static/.
+MAX_PATH_BYTES = 1024
 # The longest query a page sends is a search of 200 characters: 2,400 bytes
 # if each is four bytes of UTF-8, percent-encoded. Trackers' parameters
 # (utm_*, fbclid) fit beside it.
@@ -100,8 +104,11 @@ def check_encoded(raw: bytes, what: str) -> None:
 
 async def check_request_input() -> None:
     """Answer 404 for a path no page has, 400 for a query string or form no page would send."""
-    if CONTROL_CHARACTERS.search(request.path) or any(
-        len(segment.encode()) > MAX_PATH_SEGMENT_BYTES for segment in request.path.split("/")
+    path = request.path
+    if (
+        CONTROL_CHARACTERS.search(path)
+        or len(path.encode()) > MAX_PATH_BYTES
+        or any(len(segment.encode()) > MAX_PATH_SEGMENT_BYTES for segment in path.split("/"))
     ):
         abort(404)
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
