@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +63,23 @@ async def test_static_urls_carry_a_content_hash_and_are_served(client: Client) -
     response = await client.get(stylesheet[1])
     assert response.status_code == 200
     assert b".site-header" in await response.get_data()
+
+
+@pytest.mark.parametrize(
+    ("asked", "first", "last"),  # a negative byte counts from the end
+    [("bytes=0-9", 0, 9), ("bytes=-10", -10, -1), ("bytes=-999999", 0, -1)],
+)
+async def test_a_static_file_is_sent_in_any_byte_range(
+    client: Client, asked: str, first: int, last: int
+) -> None:
+    whole = await (await client.get("/static/site.css")).get_data()
+    first, last = first % len(whole), last % len(whole)
+
+    response = await client.get("/static/site.css", headers={"Range": asked})
+
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == f"bytes {first}-{last}/{len(whole)}"
+    assert await response.get_data() == whole[first : last + 1]
 
 
 # Every page a visitor can reach, with the fixture show loaded; content pages

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from quart import Quart, Response, request
+from quart.wrappers.response import FileBody
 from quart_schema import Info, QuartSchema
 
 from podcast_site import (
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     app = Quart(__name__)
+    app.response_class = SiteResponse
     app.debug = settings.debug
     app.config.update(
         SECRET_KEY=settings.signing_key(),
@@ -75,6 +77,27 @@ def create_app(settings: Settings | None = None) -> Quart:
     for module in (health, pages, episodes, search, feeds, newsletter, api):
         app.register_blueprint(module.blueprint)
     return app
+
+
+class SuffixRangeFileBody(FileBody):
+    """A file that can also be sent in part from its end (`Range: bytes=-500`).
+
+    Quart (0.23) keeps such a range's negative start, and werkzeug then refuses
+    to write its Content-Range: a 500. The app sends files only when Caddy
+    lacks one (the static files of a deploy in progress), but it must not fail.
+    """
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Turn a suffix range into the bytes it means, then select them as Quart does."""
+        if begin < 0:  # the last -begin bytes, or all of a shorter file (RFC 9110, 14.1.2)
+            begin = max(0, self.size + begin)
+        return await super().make_conditional(begin, end)
+
+
+class SiteResponse(Response):
+    """Quart's response, with files that take every kind of byte range."""
+
+    file_body_class = SuffixRangeFileBody
 
 
 def add_static_cache_busting(app: Quart) -> None:
