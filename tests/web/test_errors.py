@@ -1,5 +1,7 @@
 """Error pages: in the site's layout, with the right status, never a traceback."""
 
+import logging
+
 import asyncpg
 import pytest
 import sqlalchemy.exc
@@ -138,3 +140,14 @@ async def test_bugs_that_look_like_outages_are_still_500s(
     settings: Settings, error: Exception
 ) -> None:
     assert await status_when_a_view_raises(settings, error) == 500
+
+
+@pytest.mark.parametrize("host", ["a..b", ".", "x" * 64 + ".example"])
+async def test_a_host_no_url_can_be_built_for_is_a_plain_400(
+    client: Client, host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.get("/", headers={"Host": host})
+    assert response.status_code == 400
+    assert response.content_type == "text/plain"
+    assert (await client.get("/api/episodes", headers={"Host": host})).status_code == 400
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

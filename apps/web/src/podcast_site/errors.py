@@ -9,7 +9,7 @@ import asyncpg
 import sqlalchemy.exc
 from quart import Quart, Response, current_app, request
 from quart_schema import RequestSchemaValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from podcast_site.templating import render
 
@@ -71,6 +71,10 @@ async def render_error(
         if trace:
             body["traceback"] = trace
         return Response(json.dumps(body), status=status, content_type="application/json")
+    if isinstance(request.routing_exception, BadHost):
+        # A Host no URL can be built for (`a..b`): the layout's links cannot
+        # be either. Caddy passes only the site's own; this is a direct request.
+        return Response(f"{title}: {message}\n", status=status, content_type="text/plain")
     page = render("error.html", status=status, title=title, message=message, trace=trace)
     return Response(page, status=status)
 
