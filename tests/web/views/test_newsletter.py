@@ -127,8 +127,19 @@ async def test_signing_up_queues_a_confirmation_that_confirms_on_a_click(
     assert status == 303 and len(await queued_emails(session)) == 1
 
 
+# RFC 8058: mail programs SHOULD post multipart/form-data, and MAY post URL-encoded.
+ONE_CLICK_BODIES = {
+    "multipart/form-data; boundary=x": (
+        b'--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n'
+        b"One-Click\r\n--x--\r\n"
+    ),
+    "application/x-www-form-urlencoded": b"List-Unsubscribe=One-Click",
+}
+
+
+@pytest.mark.parametrize("content_type", ONE_CLICK_BODIES)
 async def test_the_mail_unsubscribes_with_one_click_as_rfc_8058_says(
-    client: Client, session: AsyncSession
+    client: Client, session: AsyncSession, content_type: str
 ) -> None:
     await sign_up(client, "listener@mailbox.org")
     (mail,) = await queued_emails(session)
@@ -140,7 +151,8 @@ async def test_the_mail_unsubscribes_with_one_click_as_rfc_8058_says(
 
     # A mail program's button: a POST with that body, no cookie, no CSRF token.
     fresh = client.app.test_client()
-    response = await fresh.post(link[1], form={"List-Unsubscribe": "One-Click"})
+    body = ONE_CLICK_BODIES[content_type]
+    response = await fresh.post(link[1], data=body, headers={"Content-Type": content_type})
 
     assert response.status_code == 200
     (subscriber,) = await subscribers(session)

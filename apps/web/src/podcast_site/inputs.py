@@ -103,7 +103,7 @@ def check_encoded(raw: bytes, what: str) -> None:
 
 
 async def check_request_input() -> None:
-    """Answer 404 for a path no page has, 400 or 415 for a query string or form no page sends."""
+    """Answer 404 for a path no page has, 400 for a query string or form no page would send."""
     path = request.path
     if (
         CONTROL_CHARACTERS.search(path)
@@ -114,12 +114,9 @@ async def check_request_input() -> None:
     if len(request.query_string) > MAX_QUERY_STRING_BYTES:
         abort(400, f"The query string is longer than {MAX_QUERY_STRING_BYTES} bytes.")
     check_encoded(request.query_string, "query string")
-    # No form of the site uploads a file, and Quart decodes multipart text
-    # leniently (bytes that are not UTF-8 become U+FFFD, and are stored so).
-    if request.mimetype == "multipart/form-data":
-        abort(415, "The site's forms are sent URL-encoded, not as multipart/form-data.")
     # Read raw, before anything parses the form: Quart's parser raises on
-    # bytes that are not UTF-8.
+    # bytes that are not UTF-8. Multipart forms are decoded leniently, and
+    # each view validates what it reads.
     if request.mimetype == "application/x-www-form-urlencoded":
         body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
         check_encoded(body, "form")
