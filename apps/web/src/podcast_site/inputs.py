@@ -115,8 +115,9 @@ async def check_request_input() -> None:
         abort(400, f"The query string is longer than {MAX_QUERY_STRING_BYTES} bytes.")
     check_encoded(request.query_string, "query string")
     # Read raw, before anything parses the form: Quart's parser raises on
-    # bytes that are not UTF-8. Multipart forms are decoded leniently, and
-    # each view validates what it reads.
+    # bytes that are not UTF-8. Multipart forms, which mail programs post for
+    # RFC 8058's one-click unsubscribe, are decoded leniently, and each view
+    # validates what it reads.
     if request.mimetype == "application/x-www-form-urlencoded":
         body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
         check_encoded(body, "form")
