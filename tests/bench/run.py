@@ -36,9 +36,10 @@ from tests.stack.conftest import Stack, running_stack, stack_name
 REPORT_SCRIPT = Path(__file__).with_name("report.lua")
 # A word most episodes of the demo and of the generated catalog contain.
 SEARCH_WORD = "postgres"
-# The other kinds of query: a word few episodes have (a guest's
-# surname: 6 of the demo's 25, about 50 of a generated 1,000) and a phrase,
-# which Postgres checks word positions for (3 of 25, about 60 of 1,000).
+# A word few episodes have (a guest's surname: 3 of the demo's 25, 48 of a
+# generated 1,000), and a phrase, for which Postgres also checks where each
+# word is (3 of 25, 62 of 1,000). With the search cache, a repeated query
+# costs the same whatever it is, so only the common word has that row.
 RARE_WORD, SEARCH_PHRASE = "kowalski", '"event loop"'
 HEALTH, STATIC_PAGE = "/health", "/blog/"
 # What each kind of client sends: browsers offer zstd (Caddy and the page
@@ -118,12 +119,6 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
         Scenario("feed, as podcast apps fetch it", "/episodes/rss", GZIP),
         Scenario("feed, unchanged since", "/episodes/rss", GZIP | {"If-None-Match": etag}, 304),
         Scenario(f"search {SEARCH_WORD!r} (search cache)", f"/search?q={SEARCH_WORD}", BROWSER),
-        Scenario(
-            f"search {SEARCH_WORD!r}, caches off ¹",
-            f"/search?q={SEARCH_WORD}",
-            BROWSER,
-            page_cache=False,
-        ),  # fmt: skip
         *(
             Scenario(
                 f"search {query!r}, caches off ¹",
@@ -131,7 +126,7 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
                 BROWSER,
                 page_cache=False,
             )
-            for query in (RARE_WORD, SEARCH_PHRASE)
+            for query in (SEARCH_WORD, RARE_WORD, SEARCH_PHRASE)
         ),
         Scenario("API, a page of episodes", "/api/episodes", GZIP),
         Scenario(

@@ -148,6 +148,6 @@ async def test_a_host_no_url_can_be_built_for_is_a_plain_400(
 ) -> None:
     response = await client.get("/", headers={"Host": host})
     assert response.status_code == 400
-    assert response.content_type == "text/plain"
+    assert response.mimetype == "text/plain"
     assert (await client.get("/api/episodes", headers={"Host": host})).status_code == 400
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]

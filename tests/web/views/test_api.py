@@ -30,25 +30,24 @@ async def test_episodes_come_a_page_at_a_time(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "problem"),
+    ("url", "problem"),
     [
-        ("per_page=0", "per_page: Input should be greater than or equal to 1"),
-        ("per_page=101", "per_page: Input should be less than or equal to 100"),
-        ("page=abc", "page: Input should be a valid integer"),
-        ("page=-1", "page: Input should be greater than or equal to 1"),
+        ("/api/episodes?per_page=0", "per_page: Input should be greater than or equal to 1"),
+        ("/api/episodes?per_page=101", "per_page: Input should be less than or equal to 100"),
+        ("/api/episodes?page=abc", "page: Input should be a valid integer"),
+        ("/api/episodes?page=-1", "page: Input should be greater than or equal to 1"),
         # pydantic would read each of these as 20: five URLs, five cached copies.
         *(
-            (f"per_page={twenty}", "per_page: Input should be a valid integer, in digits")
+            (f"/api/episodes?per_page={twenty}", "per_page: Input should be a valid integer, in")
             for twenty in ("020", "%2B20", "%2020", "2_0", "20.0")
         ),
-        ("q=x&limit=05", "limit: Input should be a valid integer, in digits"),
+        ("/api/search?q=x&limit=05", "limit: Input should be a valid integer, in plain digits"),
     ],
 )
 async def test_bad_parameters_are_a_400_with_a_clear_message(
-    client: Client, query: str, problem: str
+    client: Client, url: str, problem: str
 ) -> None:
-    path = "/api/search" if query.startswith("q=") else "/api/episodes"
-    response = await client.get(f"{path}?{query}")
+    response = await client.get(url)
     assert response.status_code == 400
     body = await response.get_json()
     assert body["error"] == "Bad Request"

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,21 +64,18 @@ async def test_static_urls_carry_a_content_hash_and_are_served(client: Client) -
     assert b".site-header" in await response.get_data()
 
 
-@pytest.mark.parametrize(
-    ("asked", "first", "last"),  # a negative byte counts from the end
-    [("bytes=0-9", 0, 9), ("bytes=-10", -10, -1), ("bytes=-999999", 0, -1)],
-)
-async def test_a_static_file_is_sent_in_any_byte_range(
-    client: Client, asked: str, first: int, last: int
-) -> None:
+async def test_a_static_file_is_sent_in_a_range_from_either_end(client: Client) -> None:
     whole = await (await client.get("/static/site.css")).get_data()
-    first, last = first % len(whole), last % len(whole)
-
-    response = await client.get("/static/site.css", headers={"Range": asked})
-
-    assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes {first}-{last}/{len(whole)}"
-    assert await response.get_data() == whole[first : last + 1]
+    size = len(whole)
+    for asked, first, last in [
+        ("bytes=0-9", 0, 9),
+        ("bytes=-10", size - 10, size - 1),  # a suffix range: the last 10 bytes
+        ("bytes=-999999", 0, size - 1),  # a suffix longer than the file: all of it
+    ]:
+        response = await client.get("/static/site.css", headers={"Range": asked})
+        assert response.status_code == 206, asked
+        assert response.headers["Content-Range"] == f"bytes {first}-{last}/{size}"
+        assert await response.get_data() == whole[first : last + 1]
 
 
 # Every page a visitor can reach, with the fixture show loaded; content pages

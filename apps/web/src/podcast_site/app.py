@@ -95,7 +95,7 @@ class SuffixRangeFileBody(FileBody):
 
 
 class SiteResponse(Response):
-    """Quart's response, with files that take every kind of byte range."""
+    """Quart's response, with files that can also be sent from their end (a suffix range)."""
 
     file_body_class = SuffixRangeFileBody
 

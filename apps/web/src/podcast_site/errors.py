@@ -63,7 +63,7 @@ async def render_error(
     details: list[dict[str, Any]] | None = None,
     trace: str | None = None,
 ) -> Response:
-    """Render the error as JSON for the API, or as the site's error page."""
+    """Render the error as JSON for the API, else as the site's error page (text if it cannot)."""
     if request.path.startswith("/api/"):
         body: dict[str, Any] = {"status": status, "error": title, "message": message}
         if details:
@@ -74,7 +74,7 @@ async def render_error(
     if isinstance(request.routing_exception, BadHost):
         # A Host no URL can be built for (`a..b`): the layout's links cannot
         # be either. Caddy passes only the site's own; this is a direct request.
-        return Response(f"{title}: {message}\n", status=status, content_type="text/plain")
+        return Response(f"{title}: {message}\n", status=status, mimetype="text/plain")
     page = render("error.html", status=status, title=title, message=message, trace=trace)
     return Response(page, status=status)
 

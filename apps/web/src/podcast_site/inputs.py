@@ -43,7 +43,8 @@ WITHOUT_CONTROL_CHARACTERS = f"^[^{CONTROL_CHARACTER_RANGES}]*$"
 
 # A number as it is written: `20`, never `020`, `+20`, ` 20` or `2_0`, which
 # Werkzeug or pydantic would read as 20 too. So one value has one URL, and the
-# page cache (keyed on the URL) one copy of its page.
+# page cache (keyed on the URL) one copy of its page. A minus is let through
+# for the bounds to refuse, with their clearer message (`page=-1`).
 PLAIN_NUMBER = re.compile(r"0|-?[1-9][0-9]*")
 
 
@@ -52,7 +53,7 @@ def require_plain_number(value: object) -> object:
     if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value):
         raise PydanticCustomError(
             "int_parsing",
-            "Input should be a valid integer, in digits without a leading zero, + or _",
+            "Input should be a valid integer, in plain digits (like 20)",
         )
     return value
 

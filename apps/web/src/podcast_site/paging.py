@@ -36,7 +36,10 @@ def requested_page() -> int:
     """Return the page number the URL asks for (1 without one); 404 for one that cannot be."""
     raw = request.args.get("page", "1")
     # Written plainly (`2`, never `02`): one URL, and one cached page, per page.
-    if not PLAIN_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
+    # Short before int(), which refuses more than 4,300 digits with an error.
+    if len(raw) > len(str(MAX_PAGE)) or not PLAIN_NUMBER.fullmatch(raw):
+        abort(404)
+    if not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
 
