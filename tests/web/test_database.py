@@ -1,6 +1,7 @@
 """The engine's pool and the reads that run straight on the driver."""
 
 import asyncio
+import struct
 
 import asyncpg
 import pytest
@@ -37,6 +38,35 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
 
         async with pool.connect() as connection:  # no error: a fresh connection
             assert await connection.scalar(PID) != old_pid
+    finally:
+        await pool.dispose()
+
+
+# What Postgres sends each idle connection when it shuts down ("fast"), just
+# before it closes the socket: ErrorResponse, FATAL, 57P01.
+FATAL_SHUTDOWN = b"SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0"
+
+
+async def test_a_connection_the_server_ended_while_idle_is_an_outage_and_replaced(
+    settings: Settings,
+) -> None:
+    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    try:
+        async with pool.connect() as connection:
+            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+        # The moment a database restart makes, which a request hits by chance:
+        # asyncpg has read the error (out of turn) but not yet the close.
+        driver._protocol.data_received(
+            b"E" + struct.pack("!i", 4 + len(FATAL_SHUTDOWN)) + FATAL_SHUTDOWN
+        )
+        assert not driver.is_closed()
+
+        async with async_sessionmaker(pool)() as session:
+            with pytest.raises(Exception) as raised:
+                await fetch(session, COUNT_EPISODES)
+            assert is_database_unavailable(raised.value), repr(raised.value)
+            assert driver.is_closed()
+            assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0  # a new connection
     finally:
         await pool.dispose()
 

@@ -8,6 +8,7 @@ import sqlalchemy.exc
 from pydantic import SecretStr
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 
 from podcast_site.app import create_app
 from podcast_site.settings import Settings
@@ -108,6 +109,12 @@ async def test_database_errors_are_503_only_when_the_database_cannot_serve(
     assert await status_when_a_view_raises(settings, error) == status
 
 
+# What asyncpg says when a query follows the FATAL error a shutdown sends,
+# and the same as SQLAlchemy's session passes it on (wrapped once more below).
+OUT_OF_STEP = "cannot switch to state 12; another operation (2) is in progress"
+ADAPTED_OUT_OF_STEP = AsyncAdapt_asyncpg_dbapi.InternalClientError(OUT_OF_STEP)  # type: ignore[no-untyped-call]
+
+
 @pytest.mark.parametrize(
     ("error", "status"),
     [
@@ -115,8 +122,17 @@ async def test_database_errors_are_503_only_when_the_database_cannot_serve(
         (asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle"), 503),
         (asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout"), 503),
         (asyncpg.exceptions.UniqueViolationError("duplicate key"), 500),
+        (asyncpg.exceptions.InternalClientError(OUT_OF_STEP), 503),
+        (sqlalchemy.exc.InternalError("SELECT 1", {}, ADAPTED_OUT_OF_STEP), 503),
     ],
-    ids=["shutdown", "connection-lost", "statement-timeout", "unique-violation"],
+    ids=[
+        "shutdown",
+        "connection-lost",
+        "statement-timeout",
+        "unique-violation",
+        "out-of-step",
+        "out-of-step-in-a-session",
+    ],
 )
 async def test_driver_errors_of_direct_reads_are_503_only_when_the_database_cannot_serve(
     settings: Settings, error: Exception, status: int

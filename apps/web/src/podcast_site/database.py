@@ -132,6 +132,11 @@ async def fetch_on(
         if driver.is_closed():  # closed between checkout and query: the server went away
             raise DatabaseUnavailableError("the connection closed before the query") from error
         raise
+    except asyncpg.InternalClientError:
+        # Out of step with the server (errors.OUT_OF_STEP_ERRORS), so never
+        # usable again: closed here, so that the pool replaces it.
+        driver.terminate()
+        raise
     return rows
 
 

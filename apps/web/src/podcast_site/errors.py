@@ -9,6 +9,7 @@ import asyncpg
 import sqlalchemy.exc
 from quart import Quart, Response, current_app, request
 from quart_schema import RequestSchemaValidationError
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from werkzeug.exceptions import BadHost, HTTPException
 
 from podcast_site.templating import render
@@ -20,6 +21,12 @@ log = logging.getLogger(__name__)
 # 57 operator intervention (shutting down, starting up, statement timeout),
 # 58 system error.
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+# The driver out of step with the server. When Postgres shuts down, it ends
+# each idle connection with a FATAL error, which asyncpg reads as out of turn;
+# a query in the moment before it reads the socket's close fails so (asyncpg
+# issue 1069). Two tasks using one connection at once, a bug, are refused
+# before this, as an InterfaceError.
+OUT_OF_STEP_ERRORS = (asyncpg.InternalClientError, AsyncAdapt_asyncpg_dbapi.InternalClientError)
 # Enough of a path to recognise it in the log; a hostile one may be 10 KB.
 LOGGED_PATH_LENGTH = 200
 
@@ -34,6 +41,10 @@ def is_database_unavailable(error: BaseException) -> bool:
         return True
     if isinstance(error, sqlalchemy.exc.TimeoutError):
         return True  # no pooled connection came free in time: overloaded, not broken
+    # Bare from direct reads (database.fetch), wrapped by the session.
+    cause = error.orig if isinstance(error, sqlalchemy.exc.DBAPIError) else error
+    if isinstance(cause, OUT_OF_STEP_ERRORS):
+        return True
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         # SQLAlchemy marks lost connections; Postgres says why it refused.
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
