@@ -137,7 +137,7 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
             f"/api/episodes/{newest['number']}",
             GZIP,
             page_cache=False,
-        ),  # fmt: skip
+        ),
         Scenario("sitemap of every page", "/sitemap-site.xml", GZIP),
     ]
 

@@ -37,11 +37,13 @@ def requested_page() -> int:
     raw = request.args.get("page", "1")
     # Written plainly (`2`, never `02`): one URL, and one cached page, per page.
     # Short before int(), which refuses more than 4,300 digits with an error.
-    if len(raw) > len(str(MAX_PAGE)) or not PLAIN_NUMBER.fullmatch(raw):
+    if (
+        len(raw) > len(str(MAX_PAGE))
+        or not PLAIN_NUMBER.fullmatch(raw)
+        or not 1 <= (number := int(raw)) <= MAX_PAGE
+    ):
         abort(404)
-    if not 1 <= int(raw) <= MAX_PAGE:
-        abort(404)
-    return int(raw)
+    return number
 
 
 def page_of(size: int, total: int) -> Page:
