@@ -2,6 +2,7 @@
 
 import asyncio
 import struct
+from typing import Any
 
 import asyncpg
 import pytest
@@ -100,6 +101,32 @@ async def test_a_direct_read_gives_the_connection_it_borrowed_back_to_the_pool(
             for _ in range(3):  # the pool's one connection each time
                 assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0
                 assert connections.checkedout() == 0
+    finally:
+        await pool.dispose()
+
+
+async def test_a_direct_read_gives_back_without_a_greenlet_while_the_pool_has_room(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A trip into SQLAlchemy's greenlet costs a stack of its own; giving a
+    # connection back to a pool with room needs none (the test below covers
+    # the overflow connection, which does).
+    pool = create_engine(settings.model_copy(update={"db_pool_size": 2, "db_max_overflow": 0}))
+    connections = pool.sync_engine.pool
+    assert isinstance(connections, QueuePool)
+    trips: list[object] = []
+    run_sync = AsyncSession.run_sync
+
+    async def counted_run_sync(self: AsyncSession, function: Any, *args: Any) -> Any:
+        trips.append(function)
+        return await run_sync(self, function, *args)
+
+    monkeypatch.setattr(AsyncSession, "run_sync", counted_run_sync)
+    try:
+        async with async_sessionmaker(pool)() as session:
+            assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0
+            assert (connections.checkedout(), connections.checkedin()) == (0, 1)
+        assert trips == []
     finally:
         await pool.dispose()
 
