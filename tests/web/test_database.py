@@ -2,6 +2,8 @@
 
 import asyncio
 import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -20,13 +22,28 @@ from tests.web.factories import add_episode
 PID = text("SELECT pg_backend_pid()")
 
 
+@asynccontextmanager
+async def engine_of_its_own(
+    settings: Settings, pool_size: int, max_overflow: int = 0
+) -> AsyncIterator[tuple[AsyncEngine, QueuePool]]:
+    """Yield an engine with a pool of this size (and the pool, to count in); dispose of it after."""
+    engine = create_engine(
+        settings.model_copy(update={"db_pool_size": pool_size, "db_max_overflow": max_overflow})
+    )
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    try:
+        yield engine, pool
+    finally:
+        await engine.dispose()
+
+
 async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
     settings: Settings, engine: AsyncEngine
 ) -> None:
     # What a database restart does to every idle connection of the pool.
-    pool = create_engine(settings.model_copy(update={"db_pool_size": 1}))
-    try:
-        async with pool.connect() as connection:
+    async with engine_of_its_own(settings, pool_size=1) as (restarted, _):
+        async with restarted.connect() as connection:
             old_pid = await connection.scalar(PID)
             driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
         async with engine.connect() as other:
@@ -37,10 +54,8 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
             await asyncio.sleep(0.02)
         assert driver.is_closed()
 
-        async with pool.connect() as connection:  # no error: a fresh connection
+        async with restarted.connect() as connection:  # no error: a fresh connection
             assert await connection.scalar(PID) != old_pid
-    finally:
-        await pool.dispose()
 
 
 # What Postgres sends each idle connection when it shuts down ("fast"), just
@@ -51,9 +66,8 @@ FATAL_SHUTDOWN = b"SFATAL\0VFATAL\0C57P01\0Mterminating connection due to admini
 async def test_a_connection_the_server_ended_while_idle_is_an_outage_and_replaced(
     settings: Settings,
 ) -> None:
-    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
-    try:
-        async with pool.connect() as connection:
+    async with engine_of_its_own(settings, pool_size=1) as (engine, _):
+        async with engine.connect() as connection:
             driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
         # The moment a database restart makes, which a request hits by chance:
         # asyncpg has read the error (out of turn) but not yet the close.
@@ -62,14 +76,12 @@ async def test_a_connection_the_server_ended_while_idle_is_an_outage_and_replace
         )
         assert not driver.is_closed()
 
-        async with async_sessionmaker(pool)() as session:
+        async with async_sessionmaker(engine)() as session:
             with pytest.raises(Exception) as raised:
                 await fetch(session, COUNT_EPISODES)
             assert is_database_unavailable(raised.value), repr(raised.value)
             assert driver.is_closed()
             assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0  # a new connection
-    finally:
-        await pool.dispose()
 
 
 async def test_a_direct_read_sees_what_the_session_wrote_in_its_transaction(
@@ -93,16 +105,11 @@ async def test_a_direct_read_before_anything_else_borrows_a_connection_of_its_ow
 async def test_a_direct_read_gives_the_connection_it_borrowed_back_to_the_pool(
     settings: Settings,
 ) -> None:
-    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
-    connections = pool.sync_engine.pool
-    assert isinstance(connections, QueuePool)
-    try:
-        async with async_sessionmaker(pool)() as session:
+    async with engine_of_its_own(settings, pool_size=1) as (engine, pool):
+        async with async_sessionmaker(engine)() as session:
             for _ in range(3):  # the pool's one connection each time
                 assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0
-                assert connections.checkedout() == 0
-    finally:
-        await pool.dispose()
+                assert pool.checkedout() == 0
 
 
 async def test_a_direct_read_gives_back_without_a_greenlet_while_the_pool_has_room(
@@ -111,9 +118,6 @@ async def test_a_direct_read_gives_back_without_a_greenlet_while_the_pool_has_ro
     # A trip into SQLAlchemy's greenlet costs a stack of its own; giving a
     # connection back to a pool with room needs none (the test below covers
     # the overflow connection, which does).
-    pool = create_engine(settings.model_copy(update={"db_pool_size": 2, "db_max_overflow": 0}))
-    connections = pool.sync_engine.pool
-    assert isinstance(connections, QueuePool)
     trips: list[object] = []
     run_sync = AsyncSession.run_sync
 
@@ -122,13 +126,11 @@ async def test_a_direct_read_gives_back_without_a_greenlet_while_the_pool_has_ro
         return await run_sync(self, function, *args)
 
     monkeypatch.setattr(AsyncSession, "run_sync", counted_run_sync)
-    try:
-        async with async_sessionmaker(pool)() as session:
+    async with engine_of_its_own(settings, pool_size=2) as (engine, pool):
+        async with async_sessionmaker(engine)() as session:
             assert (await fetch(session, COUNT_EPISODES))[0]["count"] >= 0
-            assert (connections.checkedout(), connections.checkedin()) == (0, 1)
+            assert (pool.checkedout(), pool.checkedin()) == (0, 1)
         assert trips == []
-    finally:
-        await pool.dispose()
 
 
 async def test_a_direct_read_closes_an_overflow_connection_it_gives_back(
@@ -136,22 +138,14 @@ async def test_a_direct_read_closes_an_overflow_connection_it_gives_back(
 ) -> None:
     # Closing a connection awaits asyncpg: outside SQLAlchemy's greenlet the
     # pool would log the failure and leave the socket open.
-    pool = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 1}))
-    connections = pool.sync_engine.pool
-    assert isinstance(connections, QueuePool)
     slow = compile_for_driver(select(func.pg_sleep(bindparam("seconds", type_=Float))))
-    try:
-        async with async_sessionmaker(pool)() as first, async_sessionmaker(pool)() as second:
+    async with engine_of_its_own(settings, pool_size=1, max_overflow=1) as (engine, pool):
+        sessions = async_sessionmaker(engine)
+        async with sessions() as first, sessions() as second:
             # Two at once: the pool's connection and an overflow one; the
             # second given back finds the pool full, so it is closed.
             await asyncio.gather(fetch(first, slow, seconds=0.05), fetch(second, slow, seconds=0.1))
-        assert (connections.checkedout(), connections.checkedin(), connections.overflow()) == (
-            0,
-            1,
-            0,
-        )
-    finally:
-        await pool.dispose()
+        assert (pool.checkedout(), pool.checkedin(), pool.overflow()) == (0, 1, 0)
     assert not [record for record in caplog.records if record.name.startswith("sqlalchemy")]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection, QueuePool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -114,13 +114,13 @@ async def fetch(
         try:
             return await fetch_on(pooled.driver_connection, statement.sql, arguments)
         finally:
-            await give_back(session, pooled)
+            await give_back(session, session.bind.pool, pooled)
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     return await fetch_on(driver, statement.sql, arguments)
 
 
-async def give_back(session: AsyncSession, pooled: PoolProxiedConnection) -> None:
+async def give_back(session: AsyncSession, pool: Pool, pooled: PoolProxiedConnection) -> None:
     """Return a connection `fetch` borrowed to the pool, in SQLAlchemy's greenlet only if need be.
 
     While the pool holds no more connections than its size, giving one back
@@ -132,7 +132,6 @@ async def give_back(session: AsyncSession, pooled: PoolProxiedConnection) -> Non
     skipped while there is room. Every search and API request reads once or
     twice (its rate limit counts first), an uncached page once.
     """
-    pool = session.bind.pool if isinstance(session.bind, AsyncEngine) else None
     if isinstance(pool, QueuePool) and pool.overflow() <= 0:
         pooled.close()
     else:
