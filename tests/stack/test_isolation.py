@@ -69,7 +69,7 @@ def test_a_container_on_the_edge_network_cannot_reach_db(stack: Stack, db_addres
 # Run inside web, with web's own settings: what its role may do in the database.
 TRY_DDL = """
 import asyncio, asyncpg
-from podcast_site.settings import Settings
+from podcast_site.core.settings import Settings
 
 async def main():
     s = Settings()

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import podcastparser
 
-from podcast_site.identity import read_identity
+from podcast_site.core.show import read_identity
 from tests.stack.test_site import NEWEST, SEARCH_WORD, SITE
 from tests.web.paths import SITE_FILE
 

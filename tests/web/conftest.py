@@ -18,8 +18,8 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from podcast_site.app import create_app
-from podcast_site.database import Database, create_engine
-from podcast_site.settings import Settings
+from podcast_site.core.database import Database, create_engine
+from podcast_site.core.settings import Settings
 from tests.web.paths import ALEMBIC_INI, FIXTURE_SITE_FILE
 
 TEST_DATABASE = "podcast_test"

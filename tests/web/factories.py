@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.models import Episode, Guest, Sponsor
+from podcast_site.core.models import Episode, Guest, Sponsor
 
 
 async def add_guest(session: AsyncSession, slug: str = "ada-example", **fields: Any) -> Guest:

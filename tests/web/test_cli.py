@@ -9,9 +9,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from podcast_site.catalog import write_catalog
 from podcast_site.cli import main
-from podcast_site.settings import Settings
+from podcast_site.content.synthetic import write_catalog
+from podcast_site.core.settings import Settings
 from tests.web.conftest import migrate, recreate_database
 from tests.web.paths import FIXTURE_CONTENT
 

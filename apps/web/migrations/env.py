@@ -8,8 +8,8 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from podcast_site.models import Base
-from podcast_site.settings import Settings
+from podcast_site.core.models import Base
+from podcast_site.core.settings import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -4,7 +4,7 @@ import asyncio
 
 from alembic import command
 
-from podcast_site.settings import Settings
+from podcast_site.core.settings import Settings
 from tests.web.conftest import alembic_config, recreate_database
 
 

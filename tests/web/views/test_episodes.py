@@ -11,8 +11,8 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.housekeeping import keep_house
-from podcast_site.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
+from podcast_site.background.housekeeping import keep_house
+from podcast_site.core.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
 from podcast_site.queries import add_download_salt, record_download
 from tests.web.factories import add_episode, add_guest, add_sponsor
 from tests.web.helpers import page_text, parse_html

@@ -17,9 +17,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from podcast_site.app import create_app
-from podcast_site.identity import read_identity
-from podcast_site.models import Episode
-from podcast_site.settings import Settings
+from podcast_site.core.models import Episode
+from podcast_site.core.settings import Settings
+from podcast_site.core.show import read_identity
 from podcast_site.views.feeds import podcast_guid
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import page_text

@@ -4,7 +4,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from podcast_site.app import create_app
-from podcast_site.settings import Settings
+from podcast_site.core.settings import Settings
 
 
 async def test_health_answers_with_the_version_without_the_database(client: Client) -> None:

@@ -11,8 +11,8 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.models import OutboundEmail, Subscriber
-from podcast_site.settings import Settings
+from podcast_site.core.models import OutboundEmail, Subscriber
+from podcast_site.core.settings import Settings
 from podcast_site.views.newsletter import make_link
 from tests.web.helpers import csrf_token
 

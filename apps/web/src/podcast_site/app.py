@@ -8,21 +8,14 @@ from quart import Quart, Response, request
 from quart.wrappers.response import FileBody
 from quart_schema import Info, QuartSchema
 
-from podcast_site import (
-    caching,
-    csrf,
-    database,
-    errors,
-    housekeeping,
-    inputs,
-    mailer,
-    rate_limits,
-    templating,
-)
-from podcast_site.identity import read_identity
-from podcast_site.settings import Settings
-from podcast_site.static_files import hashed_names
-from podcast_site.views import api, episodes, feeds, health, newsletter, pages, search
+from podcast_site.background import housekeeping, mailer
+from podcast_site.core import database
+from podcast_site.core.settings import Settings
+from podcast_site.core.show import read_identity
+from podcast_site.views import episodes, feeds, health, newsletter, pages, search
+from podcast_site.views.api import routes as api
+from podcast_site.web import csrf, error_pages, inputs, page_cache, rate_limits, templating
+from podcast_site.web.static_names import hashed_names
 
 
 def create_app(settings: Settings | None = None) -> Quart:
@@ -49,13 +42,13 @@ def create_app(settings: Settings | None = None) -> Quart:
     database.init_app(app, settings)
     housekeeping.init_app(app)
     mailer.init_app(app)
-    errors.init_app(app)
+    error_pages.init_app(app)
     # Before CSRF, which parses the form: bad input is refused unread, and
     # the limits count forged posts too.
     inputs.init_app(app)
     rate_limits.init_app(app)
     csrf.init_app(app)
-    caching.init_app(
+    page_cache.init_app(
         app,
         settings.page_cache_entries,
         settings.page_cache_megabytes * 2**20,
@@ -125,7 +118,7 @@ def add_static_cache_busting(app: Quart) -> None:
 async def make_conditional(response: Response) -> Response:
     """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
 
-    Pages not served by `caching.content_page` may be personal (the CSRF token
+    Pages not served by `page_cache.content_page` may be personal (the CSRF token
     in a form), so they are `private`: only the visitor's browser may keep them.
     Those served by it carry its ETag and have answered `If-None-Match` already.
     """

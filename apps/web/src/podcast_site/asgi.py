@@ -3,7 +3,7 @@
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
 from podcast_site.app import create_app
-from podcast_site.settings import Settings
+from podcast_site.core.settings import Settings
 
 settings = Settings()
 # The client's address and scheme come from Caddy's X-Forwarded-For/-Proto, so

@@ -16,13 +16,15 @@ from quart import (
 )
 from quart.typing import ResponseReturnValue
 
-from podcast_site import linked_data, queries, transcripts
-from podcast_site.caching import content_page
-from podcast_site.database import get_session
-from podcast_site.identity import Identity
-from podcast_site.paging import page_of
-from podcast_site.templating import media_url, render
-from podcast_site.visitors import client_address, keyed_hash
+from podcast_site import queries
+from podcast_site.content import transcripts
+from podcast_site.core.database import get_session
+from podcast_site.core.show import Identity
+from podcast_site.web import linked_data
+from podcast_site.web.page_cache import content_page
+from podcast_site.web.paging import page_of
+from podcast_site.web.templating import media_url, render
+from podcast_site.web.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
 

@@ -9,11 +9,11 @@ from quart import Blueprint, Response, current_app, request, url_for
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
-from podcast_site.caching import content_page
-from podcast_site.database import get_session
-from podcast_site.identity import Identity
-from podcast_site.paging import Page, page_of
-from podcast_site.templating import render
+from podcast_site.core.database import get_session
+from podcast_site.core.show import Identity
+from podcast_site.web.page_cache import content_page
+from podcast_site.web.paging import Page, page_of
+from podcast_site.web.templating import render
 
 blueprint = Blueprint("feeds", __name__)
 

@@ -2,8 +2,8 @@
 
 from quart import Blueprint, Response, current_app
 
-from podcast_site.database import get_database
-from podcast_site.errors import is_database_unavailable
+from podcast_site.core.database import get_database
+from podcast_site.web.error_pages import is_database_unavailable
 
 blueprint = Blueprint("health", __name__)
 

@@ -15,13 +15,15 @@ from quart import (
 )
 from quart.typing import ResponseReturnValue
 
-from podcast_site import csrf, mailer, queries
-from podcast_site.caching import content_page
-from podcast_site.database import get_session
-from podcast_site.identity import Identity
-from podcast_site.models import Subscriber
-from podcast_site.rate_limits import limited
-from podcast_site.templating import render
+from podcast_site import queries
+from podcast_site.background import mailer
+from podcast_site.core.database import get_session
+from podcast_site.core.models import Subscriber
+from podcast_site.core.show import Identity
+from podcast_site.web import csrf
+from podcast_site.web.page_cache import content_page
+from podcast_site.web.rate_limits import limited
+from podcast_site.web.templating import render
 
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 

@@ -5,11 +5,11 @@ from quart import Blueprint, abort, request
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
-from podcast_site.caching import content_page
-from podcast_site.database import get_session
-from podcast_site.paging import Page, requested_page
-from podcast_site.rate_limits import limited
-from podcast_site.templating import render
+from podcast_site.core.database import get_session
+from podcast_site.web.page_cache import content_page
+from podcast_site.web.paging import Page, requested_page
+from podcast_site.web.rate_limits import limited
+from podcast_site.web.templating import render
 
 blueprint = Blueprint("search", __name__)
 

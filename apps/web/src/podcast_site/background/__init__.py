@@ -1,0 +1,1 @@
+"""Work the app does beside requests: sending mail, keeping house."""

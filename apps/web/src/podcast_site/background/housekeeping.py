@@ -1,0 +1,58 @@
+"""Delete what is kept only for a while: ended rate-limit windows, past days' download salts.
+
+Every worker of every web container runs this every few minutes. That is
+harmless (a delete that finds nothing costs an index lookup), and needs no
+scheduler: a site that serves requests keeps house.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+
+from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site import queries
+from podcast_site.core.database import Database
+from podcast_site.web.error_pages import is_database_unavailable
+
+log = logging.getLogger(__name__)
+
+# Yesterday's salt lives at most this long into today.
+INTERVAL_SECONDS = 300.0
+
+
+async def keep_house(session: AsyncSession) -> None:
+    """Delete ended rate-limit windows, and the salts and listener keys of past days."""
+    await queries.delete_ended_rate_limit_windows(session)
+    await queries.delete_past_download_days(session, datetime.now(UTC).date())
+    await session.commit()
+
+
+async def keep_house_forever(database: Database) -> None:
+    """Keep house every INTERVAL_SECONDS, surviving a database that is away for a while."""
+    while True:
+        await asyncio.sleep(INTERVAL_SECONDS)
+        try:
+            async with database.sessionmaker() as session:
+                await keep_house(session)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                log.exception("housekeeping failed", exc_info=error)
+            else:
+                log.warning("housekeeping skipped: database unavailable: %r", error)
+
+
+def init_app(app: Quart) -> None:
+    """Keep house while the app serves (after the database opens, before it closes)."""
+
+    @app.while_serving
+    async def run_housekeeping() -> AsyncGenerator[None]:
+        database: Database = app.extensions["database"]
+        task = asyncio.create_task(keep_house_forever(database))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

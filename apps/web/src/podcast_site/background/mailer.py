@@ -1,0 +1,172 @@
+"""Send the queued e-mails over SMTP, with retries, without ever making a visitor wait.
+
+A view queues a message (`queries.queue_email`) in the same transaction as
+what it is about, then wakes the mailer. The mailer is a task in every web
+worker: it sends what is due one message at a time, each in a short
+transaction that locks its row (FOR UPDATE SKIP LOCKED), so two workers or
+two web containers never send the same message. A failure is one log line
+and a retry later, waiting longer each time (10 s, 20 s, 40 s, ... at most an
+hour), so nothing is lost while the mail server is away. A message whose
+server accepted it but whose "sent" mark could not be stored (the database
+went away at that moment) goes out again: at least once, never zero times.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosmtplib
+from quart import Quart, current_app, request
+
+from podcast_site import queries
+from podcast_site.core.database import Database
+from podcast_site.core.settings import Settings
+from podcast_site.core.show import Identity
+from podcast_site.web.error_pages import is_database_unavailable
+from podcast_site.web.templating import render
+
+log = logging.getLogger(__name__)
+
+# Where development mail goes when SMTP_HOST is empty: the mail catcher
+# (infra/mailcatcher), which keeps every message for `make mail`.
+MAIL_CATCHER = ("mailcatcher", 1025)
+FIRST_RETRY = timedelta(seconds=10)
+LAST_RETRY = timedelta(hours=1)
+# Without a wake-up (another worker queued the mail), look this often.
+POLL_SECONDS = 15.0
+SMTP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to hand mail over."""
+
+    host: str
+    port: int
+    tls: str
+    user: str
+    password: str
+
+
+def smtp_server(settings: Settings) -> SmtpServer | None:
+    """Return SMTP_HOST's server, else the development catcher; None in production."""
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value()
+        return SmtpServer(
+            settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.smtp_user, password
+        )
+    if settings.is_production:
+        return None
+    return SmtpServer(*MAIL_CATCHER, tls="none", user="", password="")
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait twice as long after each failed attempt, up to an hour."""
+    return min(FIRST_RETRY * (1 << min(attempts, 20)), LAST_RETRY)
+
+
+async def compose(
+    to_address: str, subject: str, template: str, headers: dict[str, str], **context: Any
+) -> bytes:
+    """Render `emails/<template>.txt` and `.html` into one message, ready to queue."""
+    settings: Settings = current_app.extensions["settings"]
+    identity: Identity = current_app.extensions["identity"]
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.mail_from or formataddr((identity.name, identity.owner_email))
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=urlsplit(request.host_url).hostname)
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(render(f"emails/{template}.txt", **context))
+    message.add_alternative(render(f"emails/{template}.html", **context), subtype="html")
+    return message.as_bytes()
+
+
+async def hand_over(server: SmtpServer, to_address: str, message: bytes) -> None:
+    """Give one message to the SMTP server (raises on any refusal or network error)."""
+    await aiosmtplib.send(
+        message_from_bytes(message, policy=SMTP),
+        recipients=[to_address],
+        hostname=server.host,
+        port=server.port,
+        use_tls=server.tls == "tls",
+        start_tls=server.tls == "starttls",
+        username=server.user or None,
+        password=server.password or None,
+        timeout=SMTP_TIMEOUT_SECONDS,
+    )
+
+
+async def send_due(database: Database, server: SmtpServer) -> int:
+    """Send every message that is due, until none is or one fails; return how many went."""
+    sent = 0
+    while True:
+        async with database.sessionmaker() as session:
+            email = await queries.claim_due_email(session)
+            if email is None:
+                return sent
+            try:
+                await hand_over(server, email.to_address, email.message)
+            except (aiosmtplib.SMTPException, OSError) as error:
+                delay = retry_delay(email.attempts)
+                await queries.mark_email_failed(session, email.id, repr(error), delay)
+                await session.commit()
+                log.warning(
+                    "e-mail %d not sent (attempt %d); next try in %s: %r",
+                    email.id, email.attempts + 1, delay, error,
+                )  # fmt: skip
+                return sent  # the server is likely away: the others wait their turn
+            await queries.mark_email_sent(session, email.id)
+            await session.commit()
+            sent += 1
+
+
+async def run(app: Quart) -> None:
+    """Send whenever woken or every POLL_SECONDS, for as long as the app serves."""
+    settings: Settings = app.extensions["settings"]
+    database: Database = app.extensions["database"]
+    wakeup: asyncio.Event = app.extensions["mailer_wakeup"]
+    server = smtp_server(settings)
+    if not settings.send_mail:
+        return
+    if server is None:
+        log.warning("SMTP_HOST is not set: e-mails are queued, not sent (make doctor shows them)")
+        return
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), POLL_SECONDS)
+        wakeup.clear()
+        try:
+            await send_due(database, server)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                log.exception("the mailer failed", exc_info=error)
+
+
+def wake() -> None:
+    """Tell this worker's mailer that a message was queued (after the commit)."""
+    current_app.extensions["mailer_wakeup"].set()
+
+
+def init_app(app: Quart) -> None:
+    """Run the mailer while the app serves (after the database opens, before it closes)."""
+    app.extensions["mailer_wakeup"] = asyncio.Event()
+
+    @app.while_serving
+    async def run_mailer() -> AsyncGenerator[None]:
+        task = asyncio.create_task(run(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""The core: settings, the show, the database and its models; imports nothing above it."""

@@ -1,0 +1,1 @@
+"""The JSON API: its schemas, its OpenAPI description and its routes."""

@@ -1,0 +1,1 @@
+"""Web plumbing shared by the views: templates, errors, inputs, paging, caching, limits."""

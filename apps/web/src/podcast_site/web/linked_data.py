@@ -1,0 +1,100 @@
+"""Describe the show and its episodes to search engines as schema.org JSON-LD.
+
+Built here as plain dicts and written into the page with Jinja's `tojson`,
+which escapes `<`, `>`, `&` and `'` as JSON's `\\u003c`-style escapes: no
+title or summary can end the `<script>` element it sits in. A
+`<script type="application/ld+json">` is a data block that never runs, so
+the site's Content-Security-Policy (`default-src 'self'`) allows it as it is.
+"""
+
+from typing import Any
+
+from podcast_site.core.show import Identity
+from podcast_site.queries import EpisodePage, GuestLink
+from podcast_site.web.templating import absolute_url, media_url, url_for
+
+type LinkedData = dict[str, Any]
+
+CONTEXT = "https://schema.org"
+
+
+def iso_duration(seconds: int) -> str:
+    """Format seconds as an ISO 8601 duration: `PT1H2M3S`, `PT40M`."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    fields = ((hours, "H"), (minutes, "M"), (seconds, "S"))
+    return "PT" + ("".join(f"{value}{unit}" for value, unit in fields if value) or "0S")
+
+
+def host(identity: Identity) -> LinkedData:
+    """Describe the show's host as a Person."""
+    person: LinkedData = {"@type": "Person", "name": identity.host}
+    if identity.host_url:
+        person["url"] = identity.host_url
+    if identity.host_photo_url:
+        person["image"] = absolute_url(identity.host_photo_url)
+    return person
+
+
+def guest(person: GuestLink) -> LinkedData:
+    """Describe a guest as a Person, with their page on this site."""
+    described: LinkedData = {
+        "@type": "Person",
+        "name": person.name,
+        "url": url_for("pages.guest", slug=person.slug, _external=True),
+    }
+    if person.photo_url:
+        described["image"] = media_url(person.photo_url)
+    return described
+
+
+def series(identity: Identity) -> LinkedData:
+    """Name the show and its home page: what an episode is part of."""
+    return {
+        "@type": "PodcastSeries",
+        "name": identity.name,
+        "url": url_for("pages.home", _external=True),
+    }
+
+
+def podcast_series(identity: Identity) -> LinkedData:
+    """Describe the show, for its home page."""
+    return {
+        "@context": CONTEXT,
+        **series(identity),
+        "description": identity.tagline,
+        "inLanguage": identity.language,
+        "image": absolute_url(identity.cover_art),
+        "webFeed": url_for("feeds.podcast_feed", _external=True),
+        "author": host(identity),
+    }
+
+
+def podcast_episode(identity: Identity, episode: EpisodePage) -> LinkedData:
+    """Describe an episode, for its page: its audio, its show, its host and guests."""
+    duration = iso_duration(episode.duration_seconds)
+    described: LinkedData = {
+        "@context": CONTEXT,
+        "@type": "PodcastEpisode",
+        "name": episode.title,
+        "url": url_for("episodes.show", number=episode.number, slug=episode.slug, _external=True),
+        "description": episode.summary,
+        "datePublished": episode.published_on.isoformat(),
+        "duration": duration,
+        "episodeNumber": episode.number,
+        "inLanguage": identity.language,
+        "image": absolute_url(identity.cover_art),
+        "associatedMedia": {
+            "@type": "MediaObject",
+            "contentUrl": url_for(
+                "episodes.download", number=episode.number, slug=episode.slug, _external=True
+            ),
+            "encodingFormat": "audio/mpeg",
+            "duration": duration,
+        },
+        "partOfSeries": series(identity),
+        "author": host(identity),
+    }
+    if episode.guests:
+        described["actor"] = [guest(person) for person in episode.guests]
+    return described

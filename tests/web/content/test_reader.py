@@ -1,0 +1,210 @@
+"""Reading the content folder and syncing it into the database."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutagen.mp3 import MP3
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.content import ContentError, import_content, read_content
+from podcast_site.content.synthetic import write_catalog
+from podcast_site.core.models import Episode
+from tests.web.paths import FIXTURE_CONTENT, SITE_CONTENT
+
+EPISODE = """---
+number: 1
+title: "Hello & welcome"
+summary: A first episode.
+published: 2026-01-06
+duration: "01:02:03"
+audio_url: https://cdn.test.example/1.mp3
+audio_bytes: 1000
+guests: [ada]
+---
+Some *notes* <script>alert(1)</script>
+"""
+
+
+def write_content(root: Path, episode: str = EPISODE) -> Path:
+    (root / "guests").mkdir(parents=True)
+    (root / "episodes").mkdir()
+    (root / "guests" / "ada.md").write_text("---\nname: Ada\n---\nA bio.\n")
+    (root / "episodes" / "001-hello.md").write_text(episode)
+    return root
+
+
+def test_the_sites_own_content_reads_without_problems() -> None:
+    # Whatever content/ holds (the demo here, a fork's show there) must import.
+    assert read_content(SITE_CONTENT).episodes
+
+
+def test_durations_are_read_as_seconds(tmp_path: Path) -> None:
+    (episode,) = read_content(write_content(tmp_path)).episodes
+    assert episode.meta.duration == 3723
+    assert episode.slug == "hello"
+
+
+def test_every_problem_is_reported_with_its_file(tmp_path: Path) -> None:
+    broken = EPISODE.replace('duration: "01:02:03"', "duration: soon").replace(
+        "guests: [ada]", "guests: [nobody]\nrating: 5"
+    )
+    with pytest.raises(ContentError) as raised:
+        read_content(write_content(tmp_path, broken))
+    message = str(raised.value)
+    assert "episodes/001-hello.md: duration:" in message
+    assert "episodes/001-hello.md: rating: Extra inputs are not permitted" in message
+
+
+def test_what_postgres_could_not_store_is_a_problem_of_its_file(tmp_path: Path) -> None:
+    root = write_content(tmp_path, EPISODE.replace("number: 1", f"number: {2**31}"))
+    (root / "guests" / f"{'a' * 101}.md").write_text("---\nname: Long\n---\n")
+    (root / "guests" / "nul.md").write_text("---\nname: Nul\n---\nA \0 bio.\n")
+
+    with pytest.raises(ContentError) as raised:
+        read_content(root)
+
+    message = str(raised.value)
+    assert "episodes/001-hello.md: number: Input should be less than or equal to 2147483647" in (
+        message
+    )
+    assert f"guests/{'a' * 101}.md: the slug is longer than 100 characters" in message
+    assert "guests/nul.md: contains a NUL character, which Postgres cannot store" in message
+
+
+def test_a_missing_folder_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="is not a folder"):
+        read_content(tmp_path / "nope")
+
+
+async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSession) -> None:
+    content = read_content(FIXTURE_CONTENT)
+
+    first = await import_content(session, content)
+    second = await import_content(session, content)
+
+    assert len(first.created) == (
+        len(content.episodes) + len(content.guests) + len(content.sponsors)
+    )
+    assert not second.changed
+    assert await session.scalar(select(func.count()).select_from(Episode)) == len(content.episodes)
+
+
+async def test_episodes_are_written_in_batches_the_session_then_lets_go_of(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    write_catalog(7, tmp_path)
+    heard: list[tuple[int, int]] = []
+
+    report = await import_content(
+        session,
+        read_content(tmp_path),
+        progress=lambda done, total: heard.append((done, total)),
+        batch_size=3,
+    )
+
+    assert heard == [(3, 7), (6, 7), (7, 7)]
+    assert len([name for name in report.created if name.startswith("episode ")]) == 7
+    assert await session.scalar(select(func.count()).select_from(Episode)) == 7
+    # However large the catalog, the session holds no episode (and no transcript).
+    assert not [row for row in session.identity_map.values() if isinstance(row, Episode)]
+
+
+async def test_an_edited_file_updates_its_episode(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    await import_content(session, read_content(root))
+    (root / "episodes" / "001-hello.md").write_text(EPISODE.replace("Hello &", "Goodbye &"))
+
+    report = await import_content(session, read_content(root))
+
+    assert report.updated == ["episode 1 (hello)"]
+    episode = await session.scalar(select(Episode).where(Episode.number == 1))
+    assert episode is not None and episode.title == "Goodbye & welcome"
+
+
+async def test_show_notes_are_rendered_and_sanitised(session: AsyncSession, tmp_path: Path) -> None:
+    await import_content(session, read_content(write_content(tmp_path)))
+    notes_html = await session.scalar(select(Episode.show_notes_html))
+    assert notes_html == "<p>Some <em>notes</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+
+
+def mp3_seconds(path: Path) -> float:
+    """Return an MP3 file's duration, as podcast apps compute it (mutagen has no types)."""
+    mp3: Any = MP3(path)  # type: ignore[no-untyped-call]
+    return float(mp3.info.length)
+
+
+def test_the_sites_own_media_match_what_its_content_says() -> None:
+    # Media that live in content/media (served at /media/ unless MEDIA_BASE_URL
+    # says otherwise) are what the feed promises: size and duration.
+    content = read_content(SITE_CONTENT)
+    checked = 0
+    for episode in content.episodes:
+        local = SITE_CONTENT / "media" / episode.meta.audio_url
+        if episode.meta.audio_url.startswith("https://") or not local.is_file():
+            continue
+        assert local.stat().st_size == episode.meta.audio_bytes, local
+        assert abs(mp3_seconds(local) - episode.meta.duration) <= 1, local
+        checked += 1
+    for guest in content.guests:
+        if guest.meta.photo_url and not guest.meta.photo_url.startswith("https://"):
+            assert (SITE_CONTENT / "media" / guest.meta.photo_url).is_file(), guest.slug
+    assert checked or not any(not e.meta.audio_url.startswith("https://") for e in content.episodes)
+
+
+def test_media_paths_cannot_leave_the_media_folder(tmp_path: Path) -> None:
+    for bad in ("../secrets.mp3", "/etc/passwd", "audio/../../x.mp3", "http://plain.example/x.mp3"):
+        with pytest.raises(ContentError, match="audio_url"):
+            read_content(
+                write_content(
+                    tmp_path / bad.replace("/", "_"),
+                    EPISODE.replace(
+                        "audio_url: https://cdn.test.example/1.mp3", f"audio_url: {bad}"
+                    ),
+                )
+            )
+
+
+CHAPTERS = """chapters:
+  - {start: "00:00:00", title: Welcome}
+  - {start: "05:30", title: "Backups & restores", url: https://docs.test.example/backups}
+  - {start: 3600, title: The end}
+"""
+
+
+async def test_chapters_are_read_as_seconds_and_stored(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path, EPISODE.replace("---\nSome", CHAPTERS + "---\nSome"))
+
+    await import_content(session, read_content(root))
+
+    assert await session.scalar(select(Episode.chapters)) == [
+        {"start": 0, "title": "Welcome"},
+        {"start": 330, "title": "Backups & restores", "url": "https://docs.test.example/backups"},
+        {"start": 3600, "title": "The end"},
+    ]
+
+
+def test_chapters_out_of_order_or_past_the_end_are_problems(tmp_path: Path) -> None:
+    # The episode lasts 01:02:03.
+    chapters = """chapters:
+  - {start: 60, title: One}
+  - {start: 60, title: Two}
+  - {start: "01:10:00", title: Late}
+"""
+    with pytest.raises(ContentError) as raised:
+        read_content(write_content(tmp_path, EPISODE.replace("---\nSome", chapters + "---\nSome")))
+    message = str(raised.value)
+    assert "episodes/1: chapters.1: starts at or before the chapter above it" in message
+    assert "episodes/1: chapters.2: starts after the episode ends" in message
+
+
+def test_a_transcript_whose_times_run_backwards_is_a_problem(tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    (root / "episodes" / "001-hello.transcript.txt").write_text(
+        "[00:00:10] Ada: Hello.\n\n[00:00:05] Bob: Earlier?\n"
+    )
+    with pytest.raises(ContentError, match=r"episodes/1: transcript: \[00:00:05\] is not after"):
+        read_content(root)

@@ -1,0 +1,71 @@
+"""web's database role: it reads the content and writes its rows, but has no DDL at all."""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from podcast_site.core.database import create_engine
+from podcast_site.core.models import Base
+from podcast_site.core.privileges import WEB_PRIVILEGES, grant_web_role
+from podcast_site.core.settings import Settings
+from tests.web.conftest import migrate, recreate_database
+
+ROLE, PASSWORD = "podcast_app_test", "app-test-password"
+
+
+def test_every_table_has_a_decision() -> None:
+    # A new table web cannot see is a 500; one it may write by accident, a hole.
+    assert set(WEB_PRIVILEGES) == set(Base.metadata.tables)
+
+
+@pytest.fixture
+async def as_web_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """Connect as a freshly granted web role to a migrated database of its own."""
+    scratch = settings.model_copy(update={"db_name": "podcast_privileges_test"})
+    await recreate_database(scratch)
+    await migrate(scratch)
+    engine = create_engine(scratch)
+    async with engine.begin() as owner:
+        await grant_web_role(owner, ROLE, PASSWORD)
+        await grant_web_role(owner, ROLE, PASSWORD)  # twice: it is idempotent
+    connection = await asyncpg.connect(
+        host=scratch.db_host, port=scratch.db_port, user=ROLE, password=PASSWORD,
+        database=scratch.db_name,
+    )  # fmt: skip
+    try:
+        yield connection
+    finally:
+        await connection.close()
+        async with engine.begin() as owner:
+            await owner.execute(text(f"DROP OWNED BY {ROLE}"))
+            await owner.execute(text(f"DROP ROLE {ROLE}"))
+        await engine.dispose()
+
+
+async def test_web_reads_the_content_and_writes_only_its_rows(
+    as_web_role: asyncpg.Connection,
+) -> None:
+    assert await as_web_role.fetchval("SELECT count(*) FROM episodes") == 0
+    await as_web_role.execute("INSERT INTO newsletter_subscribers (email) VALUES ('a@b.example')")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute(
+            "INSERT INTO guests (slug, name, bio, bio_html, links) VALUES ('x', 'X', '', '', '[]')"
+        )
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute("DELETE FROM newsletter_subscribers")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute("SELECT * FROM alembic_version")
+
+
+async def test_web_can_neither_create_nor_drop_a_table(as_web_role: asyncpg.Connection) -> None:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute("CREATE TABLE mine (id int)")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute("DROP TABLE episodes")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_web_role.execute("ALTER TABLE episodes ADD COLUMN x int")
+    assert not await as_web_role.fetchval(
+        "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1", ROLE
+    )

@@ -1,0 +1,169 @@
+"""Error pages: in the site's layout, with the right status, never a traceback."""
+
+import logging
+
+import asyncpg
+import pytest
+import sqlalchemy.exc
+from pydantic import SecretStr
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+
+from podcast_site.app import create_app
+from podcast_site.core.settings import Settings
+
+
+async def test_a_wrong_method_is_a_405_page_with_allow(client: Client) -> None:
+    response = await client.post("/episodes", form={})
+    # CSRF runs first for every POST, so a forged POST never reaches routing...
+    assert response.status_code == 403
+    response = await client.delete("/episodes")
+    # ...while other methods get the method error, with the methods that work.
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert 'class="site-header"' in await response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_env", ["development", "production"])
+async def test_a_crash_is_a_500_page_without_the_traceback(
+    settings: Settings, app_env: str
+) -> None:
+    # model_copy does not validate: give the secrets their real type.
+    overrides = {
+        "app_env": app_env,
+        "secret_key": SecretStr("k" * 40),
+        "db_password": SecretStr("p" * 20),
+    }
+    app: Quart = create_app(settings.model_copy(update=overrides))
+
+    @app.get("/crash")
+    async def crash() -> str:
+        raise RuntimeError("secret internals")
+
+    async with app.test_app():
+        response = await app.test_client().get("/crash")
+    page = await response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in page and 'class="site-header"' in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+async def test_debug_shows_the_traceback_and_production_refuses_it(settings: Settings) -> None:
+    app: Quart = create_app(settings.model_copy(update={"debug": True}))
+
+    @app.get("/crash")
+    async def crash() -> str:
+        raise RuntimeError("look here")
+
+    async with app.test_app():
+        page = await (await app.test_client().get("/crash")).get_data(as_text=True)
+    assert "Traceback" in page and "RuntimeError: look here" in page
+    with pytest.raises(ValueError, match="DEBUG must be off"):
+        Settings(app_env="production", secret_key="k" * 64, db_password="p" * 64, debug=True)
+
+
+async def test_an_api_error_is_json(client: Client) -> None:
+    response = await client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert (await response.get_json())["error"] == "Not Found"
+
+
+async def status_when_a_view_raises(settings: Settings, error: Exception) -> int:
+    """Return the status the app answers with when a view raises `error`."""
+    app: Quart = create_app(settings)
+
+    @app.get("/fails")
+    async def fails() -> str:
+        raise error
+
+    async with app.test_app():
+        response = await app.test_client().get("/fails")
+    return response.status_code
+
+
+class FakeDriverError(Exception):
+    """Stands in for the driver's exception inside SQLAlchemy's DBAPIError."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status"),
+    [
+        ("57P03", 503),  # the database system is starting up
+        ("57P01", 503),  # terminating connection due to administrator command
+        ("57014", 503),  # statement timeout
+        ("53300", 503),  # too many connections
+        ("08006", 503),  # connection failure
+        ("23505", 500),  # a unique violation is a bug, not an outage
+        ("42P01", 500),  # undefined table: a bug too
+    ],
+)
+async def test_database_errors_are_503_only_when_the_database_cannot_serve(
+    settings: Settings, sqlstate: str, status: int
+) -> None:
+    error = sqlalchemy.exc.DBAPIError("SELECT 1", {}, FakeDriverError(sqlstate))
+    assert await status_when_a_view_raises(settings, error) == status
+
+
+# What asyncpg says when a query follows the FATAL error a shutdown sends,
+# and the same as SQLAlchemy's session passes it on (wrapped once more below).
+OUT_OF_STEP = "cannot switch to state 12; another operation (2) is in progress"
+ADAPTED_OUT_OF_STEP = AsyncAdapt_asyncpg_dbapi.InternalClientError(OUT_OF_STEP)  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), 503),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle"), 503),
+        (asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout"), 503),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), 500),
+        (asyncpg.exceptions.InternalClientError(OUT_OF_STEP), 503),
+        (sqlalchemy.exc.InternalError("SELECT 1", {}, ADAPTED_OUT_OF_STEP), 503),
+    ],
+    ids=[
+        "shutdown",
+        "connection-lost",
+        "statement-timeout",
+        "unique-violation",
+        "out-of-step",
+        "out-of-step-in-a-session",
+    ],
+)
+async def test_driver_errors_of_direct_reads_are_503_only_when_the_database_cannot_serve(
+    settings: Settings, error: Exception, status: int
+) -> None:
+    # Reads that run on asyncpg itself (database.fetch) raise its errors unwrapped.
+    assert await status_when_a_view_raises(settings, error) == status
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileNotFoundError("a template's data file"),
+        TimeoutError("a slow call that is not the database"),
+        sqlalchemy.exc.InterfaceError(
+            "SELECT 1", {}, Exception("another operation is in progress")
+        ),
+    ],
+    ids=["file-not-found", "timeout", "session-used-twice"],
+)
+async def test_bugs_that_look_like_outages_are_still_500s(
+    settings: Settings, error: Exception
+) -> None:
+    assert await status_when_a_view_raises(settings, error) == 500
+
+
+@pytest.mark.parametrize("host", ["a..b", ".", "x" * 64 + ".example"])
+async def test_a_host_no_url_can_be_built_for_is_a_plain_400(
+    client: Client, host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.get("/", headers={"Host": host})
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
+    assert (await client.get("/api/episodes", headers={"Host": host})).status_code == 400
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
