@@ -8,15 +8,21 @@ from typing import Any
 
 import asyncpg
 import pytest
+import sqlalchemy.exc
 from pydantic import SecretStr
 from sqlalchemy import Float, bindparam, func, literal, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from podcast_site.core.database import compile_for_driver, create_engine, fetch
+from podcast_site.core.database import (
+    compile_for_driver,
+    create_engine,
+    fetch,
+    is_database_unavailable,
+)
 from podcast_site.core.settings import Settings
 from podcast_site.queries import COUNT_EPISODES
-from podcast_site.web.error_pages import is_database_unavailable
 from tests.web.factories import add_episode
 
 PID = text("SELECT pg_backend_pid()")
@@ -184,3 +190,77 @@ async def test_a_direct_read_takes_exactly_its_parameters_by_name(session: Async
         await fetch(session, statement, gievn="typo")
     with pytest.raises(TypeError, match="given"):
         await fetch(session, statement)
+
+
+class FakeDriverError(Exception):
+    """Stands in for the driver's exception inside SQLAlchemy's DBAPIError."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status"),
+    [
+        ("57P03", 503),  # the database system is starting up
+        ("57P01", 503),  # terminating connection due to administrator command
+        ("57014", 503),  # statement timeout
+        ("53300", 503),  # too many connections
+        ("08006", 503),  # connection failure
+        ("23505", 500),  # a unique violation is a bug, not an outage
+        ("42P01", 500),  # undefined table: a bug too
+    ],
+)
+def test_database_errors_are_503_only_when_the_database_cannot_serve(
+    sqlstate: str, status: int
+) -> None:
+    error = sqlalchemy.exc.DBAPIError("SELECT 1", {}, FakeDriverError(sqlstate))
+    assert is_database_unavailable(error) is (status == 503)
+
+
+# What asyncpg says when a query follows the FATAL error a shutdown sends,
+# and the same as SQLAlchemy's session passes it on (wrapped once more below).
+OUT_OF_STEP = "cannot switch to state 12; another operation (2) is in progress"
+ADAPTED_OUT_OF_STEP = AsyncAdapt_asyncpg_dbapi.InternalClientError(OUT_OF_STEP)  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), 503),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle"), 503),
+        (asyncpg.exceptions.QueryCanceledError("canceling statement due to timeout"), 503),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), 500),
+        (asyncpg.exceptions.InternalClientError(OUT_OF_STEP), 503),
+        (sqlalchemy.exc.InternalError("SELECT 1", {}, ADAPTED_OUT_OF_STEP), 503),
+    ],
+    ids=[
+        "shutdown",
+        "connection-lost",
+        "statement-timeout",
+        "unique-violation",
+        "out-of-step",
+        "out-of-step-in-a-session",
+    ],
+)
+def test_driver_errors_of_direct_reads_are_503_only_when_the_database_cannot_serve(
+    error: Exception, status: int
+) -> None:
+    # Reads that run on asyncpg itself (database.fetch) raise its errors unwrapped.
+    assert is_database_unavailable(error) is (status == 503)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileNotFoundError("a template's data file"),
+        TimeoutError("a slow call that is not the database"),
+        sqlalchemy.exc.InterfaceError(
+            "SELECT 1", {}, Exception("another operation is in progress")
+        ),
+    ],
+    ids=["file-not-found", "timeout", "session-used-twice"],
+)
+def test_bugs_that_look_like_outages_are_still_500s(error: Exception) -> None:
+    assert not is_database_unavailable(error)

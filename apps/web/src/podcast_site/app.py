@@ -1,11 +1,8 @@
 """Build the Quart app: settings, database lifecycle, pages, API and error handling."""
 
 import logging
-from pathlib import Path
-from typing import Any
 
-from quart import Quart, Response, request
-from quart.wrappers.response import FileBody
+from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from podcast_site.background import housekeeping, mailer
@@ -14,8 +11,16 @@ from podcast_site.core.settings import Settings
 from podcast_site.core.show import read_identity
 from podcast_site.views import episodes, feeds, health, newsletter, pages, search
 from podcast_site.views.api import routes as api
-from podcast_site.web import csrf, error_pages, inputs, page_cache, rate_limits, templating
-from podcast_site.web.static_names import hashed_names
+from podcast_site.web import (
+    csrf,
+    error_pages,
+    inputs,
+    page_cache,
+    paging,
+    rate_limits,
+    static_files,
+    templating,
+)
 
 
 def create_app(settings: Settings | None = None) -> Quart:
@@ -25,7 +30,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     app = Quart(__name__)
-    app.response_class = SiteResponse
     app.debug = settings.debug
     app.config.update(
         SECRET_KEY=settings.signing_key(),
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.extensions["identity"] = identity
 
     templating.init_app(app, identity)
+    paging.init_app(app)
     database.init_app(app, settings)
     housekeeping.init_app(app)
     mailer.init_app(app)
@@ -64,70 +69,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
-    add_static_cache_busting(app)
-    app.after_request(make_conditional)
+    static_files.init_app(app)
 
     for module in (health, pages, episodes, search, feeds, newsletter, api):
         app.register_blueprint(module.blueprint)
     return app
-
-
-class SuffixRangeFileBody(FileBody):
-    """A file that can also be sent in part from its end (`Range: bytes=-500`).
-
-    Quart (0.23) keeps such a range's negative start, and werkzeug then refuses
-    to write its Content-Range: a 500. The app sends files only when Caddy
-    lacks one (the static files of a deploy in progress), but it must not fail.
-    """
-
-    async def make_conditional(self, begin: int, end: int | None) -> int:
-        """Turn a suffix range into the bytes it means, then select them as Quart does."""
-        if begin < 0:  # the last -begin bytes, or all of a shorter file (RFC 9110, 14.1.2)
-            begin = max(0, self.size + begin)
-        return await super().make_conditional(begin, end)
-
-
-class SiteResponse(Response):
-    """Quart's response, with files that can also be sent from their end (a suffix range)."""
-
-    file_body_class = SuffixRangeFileBody
-
-
-def add_static_cache_busting(app: Quart) -> None:
-    """Give every static file a URL that changes with its content.
-
-    Caddy serves those URLs from its own copies with a one-year `immutable`
-    cache: a URL never means two different files. During a deploy, when one
-    side is newer than the other, Caddy passes a name it does not have to the
-    app, which serves it from here (the preprocessor maps it back to the file).
-    """
-    hashed = hashed_names(Path(app.static_folder or ""))
-    plain = {hashed_path: name for name, hashed_path in hashed.items()}
-
-    @app.url_defaults
-    def use_hashed_name(endpoint: str, values: dict[str, Any]) -> None:
-        if endpoint == "static" and values.get("filename") in hashed:
-            values["filename"] = hashed[values["filename"]]
-
-    @app.url_value_preprocessor
-    def find_hashed_file(endpoint: str | None, values: dict[str, Any] | None) -> None:
-        if endpoint == "static" and values and values.get("filename") in plain:
-            values["filename"] = plain[values["filename"]]
-
-
-async def make_conditional(response: Response) -> Response:
-    """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
-
-    Pages not served by `page_cache.content_page` may be personal (the CSRF token
-    in a form), so they are `private`: only the visitor's browser may keep them.
-    Those served by it carry its ETag and have answered `If-None-Match` already.
-    """
-    if (
-        request.method in {"GET", "HEAD"}
-        and response.status_code == 200
-        and "ETag" not in response.headers
-    ):
-        response.headers.setdefault("Cache-Control", "private, no-cache")
-        await response.add_etag(weak=True)
-        await response.make_conditional(request)
-    return response

@@ -14,9 +14,8 @@ from podcast_site import queries
 from podcast_site.content import ContentError, import_content, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core import privileges
-from podcast_site.core.database import Database, create_engine
+from podcast_site.core.database import Database, create_engine, is_database_unavailable
 from podcast_site.core.settings import Settings
-from podcast_site.web.error_pages import is_database_unavailable
 
 
 class CommandError(Exception):

@@ -15,8 +15,7 @@ from quart import Quart
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
-from podcast_site.core.database import Database
-from podcast_site.web.error_pages import is_database_unavailable
+from podcast_site.core.database import Database, is_database_unavailable
 
 log = logging.getLogger(__name__)
 

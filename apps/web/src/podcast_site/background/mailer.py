@@ -28,10 +28,9 @@ import aiosmtplib
 from quart import Quart, current_app, request
 
 from podcast_site import queries
-from podcast_site.core.database import Database
+from podcast_site.core.database import Database, is_database_unavailable
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import Identity
-from podcast_site.web.error_pages import is_database_unavailable
 from podcast_site.web.templating import render
 
 log = logging.getLogger(__name__)

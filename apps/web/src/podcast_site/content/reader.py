@@ -25,12 +25,9 @@ from sqlalchemy.orm import selectinload
 
 from podcast_site.content import transcripts
 from podcast_site.content.markdown import render_markdown
+from podcast_site.core.formats import SLUG, HttpsUrl, MediaUrl
 from podcast_site.core.models import Base, Episode, Guest, Sponsor
 
-# Lower-case words of letters and digits joined by single hyphens; the URL
-# converter for slugs (inputs.py) accepts exactly these.
-SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-SLUG = rf"^{SLUG_PATTERN}$"
 # Episodes written per statement: few enough that a statement stays short and
 # the import's memory small (100 hour-long transcripts are about 6 MB), many
 # enough that round trips do not dominate.
@@ -49,14 +46,6 @@ def parse_duration(value: Any) -> Any:
             seconds = seconds * 60 + int(part)
         return seconds
     return value
-
-
-HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
-# Audio and photos: a full https URL, or a path under MEDIA_BASE_URL
-# (content/media/ on this site by default, a CDN in production), such as
-# `audio/001-hello.mp3`. Lowercase, no `..`: a path can never leave that folder.
-MEDIA_PATH = r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9._-]*)*"
-MediaUrl = Annotated[str, Field(pattern=rf"^(https://\S+|{MEDIA_PATH})$", max_length=500)]
 
 
 class Link(BaseModel):

@@ -1,5 +1,9 @@
-"""Own the engine for the app's lifetime, give each request its own session, run hot reads."""
+"""Own the engine for the app's lifetime, give each request its own session, run hot reads.
 
+Also the one place that tells "the database cannot answer now" (a 503) from a bug.
+"""
+
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -7,6 +11,7 @@ from typing import Any, cast
 import asyncpg
 from quart import Quart, current_app, g, request
 from sqlalchemy import event, exc, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,7 +24,55 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from podcast_site.core.settings import Settings
-from podcast_site.web.error_pages import DatabaseUnavailableError
+
+# Errors Postgres itself reports while it cannot serve, by SQLSTATE class:
+# 08 connection exception, 53 insufficient resources (too many connections),
+# 57 operator intervention (shutting down, starting up, statement timeout),
+# 58 system error.
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
+# The driver out of step with the server. When Postgres shuts down, it ends
+# each idle connection with a FATAL error, which asyncpg reads as out of turn;
+# a query in the moment before it reads the socket's close fails so (asyncpg
+# issue 1069). Two tasks using one connection at once, a bug, are refused
+# before this, as an InterfaceError.
+OUT_OF_STEP_ERRORS = (asyncpg.InternalClientError, AsyncAdapt_asyncpg_dbapi.InternalClientError)
+
+
+class DatabaseUnavailableError(Exception):
+    """The database cannot answer, and nothing can stand in for it (a 503)."""
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Say whether an error means "the database cannot answer now" (503), not a bug (500)."""
+    if isinstance(error, DatabaseUnavailableError):
+        return True
+    if isinstance(error, exc.TimeoutError):
+        return True  # no pooled connection came free in time: overloaded, not broken
+    # Bare from direct reads (database.fetch), wrapped by the session.
+    cause = error.orig if isinstance(error, exc.DBAPIError) else error
+    if isinstance(cause, OUT_OF_STEP_ERRORS):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        # SQLAlchemy marks lost connections; Postgres says why it refused.
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, asyncpg.PostgresError):
+        # The same, from reads that run on the driver itself (database.fetch).
+        return (error.sqlstate or "").startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, exc.EmulatedDBAPIException):
+        # The same, when the pool connects for such a read: SQLAlchemy's
+        # asyncpg adapter has wrapped the driver's error, SQLSTATE and all.
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        return sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    if isinstance(error, OSError | TimeoutError):
+        # While connecting, asyncpg raises these unwrapped: refused, the name
+        # `db` does not resolve (its container is down), or no answer. The
+        # same errors from anywhere else are bugs.
+        return any(
+            "/asyncpg/" in frame.filename for frame in traceback.extract_tb(error.__traceback__)
+        )
+    return False
+
 
 ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
 
@@ -149,7 +202,7 @@ async def fetch_on(
             raise DatabaseUnavailableError("the connection closed before the query") from error
         raise
     except asyncpg.InternalClientError:
-        # Out of step with the server (errors.OUT_OF_STEP_ERRORS), so never
+        # Out of step with the server (OUT_OF_STEP_ERRORS, above), so never
         # usable again: closed here, so that the pool replaces it.
         driver.terminate()
         raise

@@ -3,18 +3,14 @@
 import tomllib
 import uuid
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from podcast_site.core.formats import HttpsUrl, SiteOrHttpsUrl
 
 
 class IdentityError(Exception):
     """site.toml is missing or wrong; the message says what to fix."""
-
-
-HttpsUrl = Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)]
-# A path on this site (`/media/cover.png`) or a full https:// URL.
-SiteOrHttpsUrl = Annotated[str, Field(pattern=r"^(/|https://)\S+$", max_length=500)]
 
 
 class Funding(BaseModel):

@@ -2,8 +2,7 @@
 
 from quart import Blueprint, Response, current_app
 
-from podcast_site.core.database import get_database
-from podcast_site.web.error_pages import is_database_unavailable
+from podcast_site.core.database import get_database, is_database_unavailable
 
 blueprint = Blueprint("health", __name__)
 

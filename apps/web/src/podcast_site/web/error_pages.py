@@ -5,66 +5,17 @@ import logging
 import traceback
 from typing import Any
 
-import asyncpg
-import sqlalchemy.exc
 from quart import Quart, Response, current_app, request
 from quart_schema import RequestSchemaValidationError
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from werkzeug.exceptions import BadHost, HTTPException
 
+from podcast_site.core.database import is_database_unavailable
 from podcast_site.web.templating import render
 
 log = logging.getLogger(__name__)
 
-# Errors Postgres itself reports while it cannot serve, by SQLSTATE class:
-# 08 connection exception, 53 insufficient resources (too many connections),
-# 57 operator intervention (shutting down, starting up, statement timeout),
-# 58 system error.
-UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
-# The driver out of step with the server. When Postgres shuts down, it ends
-# each idle connection with a FATAL error, which asyncpg reads as out of turn;
-# a query in the moment before it reads the socket's close fails so (asyncpg
-# issue 1069). Two tasks using one connection at once, a bug, are refused
-# before this, as an InterfaceError.
-OUT_OF_STEP_ERRORS = (asyncpg.InternalClientError, AsyncAdapt_asyncpg_dbapi.InternalClientError)
 # Enough of a path to recognise it in the log; a hostile one may be 10 KB.
 LOGGED_PATH_LENGTH = 200
-
-
-class DatabaseUnavailableError(Exception):
-    """The database cannot answer, and nothing can stand in for it (a 503)."""
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """Say whether an error means "the database cannot answer now" (503), not a bug (500)."""
-    if isinstance(error, DatabaseUnavailableError):
-        return True
-    if isinstance(error, sqlalchemy.exc.TimeoutError):
-        return True  # no pooled connection came free in time: overloaded, not broken
-    # Bare from direct reads (database.fetch), wrapped by the session.
-    cause = error.orig if isinstance(error, sqlalchemy.exc.DBAPIError) else error
-    if isinstance(cause, OUT_OF_STEP_ERRORS):
-        return True
-    if isinstance(error, sqlalchemy.exc.DBAPIError):
-        # SQLAlchemy marks lost connections; Postgres says why it refused.
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
-    if isinstance(error, asyncpg.PostgresError):
-        # The same, from reads that run on the driver itself (database.fetch).
-        return (error.sqlstate or "").startswith(UNAVAILABLE_SQLSTATE_CLASSES)
-    if isinstance(error, sqlalchemy.exc.EmulatedDBAPIException):
-        # The same, when the pool connects for such a read: SQLAlchemy's
-        # asyncpg adapter has wrapped the driver's error, SQLSTATE and all.
-        sqlstate = getattr(error, "sqlstate", None) or ""
-        return sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
-    if isinstance(error, OSError | TimeoutError):
-        # While connecting, asyncpg raises these unwrapped: refused, the name
-        # `db` does not resolve (its container is down), or no answer. The
-        # same errors from anywhere else are bugs.
-        return any(
-            "/asyncpg/" in frame.filename for frame in traceback.extract_tb(error.__traceback__)
-        )
-    return False
 
 
 async def render_error(

@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from quart import Quart, abort, request
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, ValidationError
 
-from podcast_site.content import SLUG_PATTERN
+from podcast_site.core.formats import SLUG_PATTERN
 
 # Postgres's `integer`, the type of episodes.number.
 MAX_EPISODE_NUMBER = 2**31 - 1

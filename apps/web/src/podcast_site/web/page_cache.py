@@ -35,10 +35,13 @@ import zstandard
 from quart import Quart, Response, current_app, g, make_response, request
 from quart.typing import ResponseReturnValue
 
-from podcast_site.core.database import get_session
+from podcast_site.core.database import (
+    DatabaseUnavailableError,
+    get_session,
+    is_database_unavailable,
+)
 from podcast_site.queries import get_content_revision
 from podcast_site.web import csrf
-from podcast_site.web.error_pages import DatabaseUnavailableError, is_database_unavailable
 from podcast_site.web.paging import QUERY_ATTRIBUTE, read_query
 
 type View = Callable[..., Awaitable[ResponseReturnValue]]
@@ -158,6 +161,7 @@ def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds:
     app.extensions["search_cache"] = PageCache(max_entries // 4, max_bytes // 8)
     app.extensions["revision_clock"] = RevisionClock(revision_ttl_seconds)
     app.extensions["code_version"] = code_version(Path(app.root_path))
+    app.after_request(make_conditional)
 
 
 def query_string(names: tuple[str, ...]) -> str:
@@ -284,3 +288,21 @@ async def encoded_response(
         cache.add_encoding(key, page, encoding, body)
     headers["Content-Encoding"] = encoding
     return Response(page.encoded[encoding], content_type=page.content_type, headers=headers)
+
+
+async def make_conditional(response: Response) -> Response:
+    """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
+
+    Pages not served by `page_cache.content_page` may be personal (the CSRF token
+    in a form), so they are `private`: only the visitor's browser may keep them.
+    Those served by it carry its ETag and have answered `If-None-Match` already.
+    """
+    if (
+        request.method in {"GET", "HEAD"}
+        and response.status_code == 200
+        and "ETag" not in response.headers
+    ):
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+        await response.add_etag(weak=True)
+        await response.make_conditional(request)
+    return response

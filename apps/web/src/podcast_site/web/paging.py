@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from quart import abort, current_app, request, url_for
+from quart import Quart, abort, current_app, request, url_for
 
 from podcast_site.web.inputs import PLAIN_NUMBER
 
@@ -71,3 +71,8 @@ def page_url(number: int) -> str:
     values: dict[str, Any] = read_query(names) | (request.view_args or {})
     values["page"] = number if number > 1 else None
     return url_for(request.endpoint, **values)
+
+
+def init_app(app: Quart) -> None:
+    """Let templates link to the other pages of a list: `{{ page_url(2) }}`."""
+    app.jinja_env.globals["page_url"] = page_url

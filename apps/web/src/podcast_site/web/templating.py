@@ -17,7 +17,6 @@ from quart import Quart, current_app, g, request, session
 
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import Identity
-from podcast_site.web.paging import page_url
 
 # XML 1.0 cannot carry these at all, not even escaped.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -102,7 +101,6 @@ def init_app(app: Quart, identity: Identity) -> None:
     app.extensions["urls"] = {}
     app.jinja_env.globals["url_for"] = url_for
     app.jinja_env.globals["site"] = identity
-    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["xml_text"] = xml_text
