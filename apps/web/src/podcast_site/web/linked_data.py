@@ -10,7 +10,7 @@ the site's Content-Security-Policy (`default-src 'self'`) allows it as it is.
 from typing import Any
 
 from podcast_site.core.show import Identity
-from podcast_site.queries import EpisodePage, GuestLink
+from podcast_site.queries import FullEpisode, GuestLink
 from podcast_site.web.templating import absolute_url, media_url, url_for
 
 type LinkedData = dict[str, Any]
@@ -70,7 +70,7 @@ def podcast_series(identity: Identity) -> LinkedData:
     }
 
 
-def podcast_episode(identity: Identity, episode: EpisodePage) -> LinkedData:
+def podcast_episode(identity: Identity, episode: FullEpisode) -> LinkedData:
     """Describe an episode, for its page: its audio, its show, its host and guests."""
     duration = iso_duration(episode.duration_seconds)
     described: LinkedData = {

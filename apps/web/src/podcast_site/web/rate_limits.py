@@ -43,7 +43,8 @@ async def check_rate_limits() -> None:
     settings: Settings = current_app.extensions["settings"]
     limits = {name: settings.rate_limits[name] for name in names}
     session = get_session()
-    windows = await queries.count_request(session, keyed_hash(client_address()), limits)
+    window_seconds = {name: limit.seconds for name, limit in limits.items()}
+    windows = await queries.count_request(session, keyed_hash(client_address()), window_seconds)
     # Other workers must see the count whatever the view does. Counted on a
     # connection of its own, it committed by itself; counted in the session's
     # transaction (one it had begun), it is committed now. A commit with no

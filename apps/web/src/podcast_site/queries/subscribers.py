@@ -1,0 +1,36 @@
+"""Sign newsletter subscribers up and look them up."""
+
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site.core.models import Subscriber
+
+
+async def add_subscriber(session: AsyncSession, email: str) -> tuple[int, bool]:
+    """Sign an address up; return its id and whether it still needs confirming.
+
+    Signing up again keeps one row. Signing up again after unsubscribing needs
+    a new confirmation: anyone can type anyone's address, so only the owner's
+    click may resubscribe it.
+    """
+    statement = insert(Subscriber).values(email=email)
+    was_unsubscribed = Subscriber.unsubscribed_at.isnot(None)
+    row = (
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Subscriber.email],
+                set_={
+                    "confirmed_at": case((was_unsubscribed, None), else_=Subscriber.confirmed_at),
+                    "unsubscribed_at": None,
+                },
+            ).returning(Subscriber.id, Subscriber.confirmed_at.is_(None))
+        )
+    ).one_or_none()
+    assert row is not None  # an upsert always returns its row
+    return row[0], row[1]
+
+
+async def get_subscriber(session: AsyncSession, subscriber_id: int) -> Subscriber | None:
+    """Return a subscriber by id, or None."""
+    return await session.get(Subscriber, subscriber_id)
