@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from podcast_site.content import read_content
+from podcast_site.content.reader import read_content
 from tests.stack.conftest import REPO_DIR, Stack
 from tests.web.paths import SITE_CONTENT
 

@@ -1,38 +1,14 @@
-"""Reading the content folder and syncing it into the database."""
+"""Reading and checking the content folder: every problem named with its file."""
 
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mutagen.mp3 import MP3
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.content import ContentError, import_content, read_content
-from podcast_site.content.synthetic import write_catalog
-from podcast_site.core.models import Episode
-from tests.web.paths import FIXTURE_CONTENT, SITE_CONTENT
-
-EPISODE = """---
-number: 1
-title: "Hello & welcome"
-summary: A first episode.
-published: 2026-01-06
-duration: "01:02:03"
-audio_url: https://cdn.test.example/1.mp3
-audio_bytes: 1000
-guests: [ada]
----
-Some *notes* <script>alert(1)</script>
-"""
-
-
-def write_content(root: Path, episode: str = EPISODE) -> Path:
-    (root / "guests").mkdir(parents=True)
-    (root / "episodes").mkdir()
-    (root / "guests" / "ada.md").write_text("---\nname: Ada\n---\nA bio.\n")
-    (root / "episodes" / "001-hello.md").write_text(episode)
-    return root
+from podcast_site.content.reader import ContentError, read_content
+from tests.web.content.samples import EPISODE, write_content
+from tests.web.paths import SITE_CONTENT
 
 
 def test_the_sites_own_content_reads_without_problems() -> None:
@@ -78,57 +54,6 @@ def test_a_missing_folder_is_a_content_error(tmp_path: Path) -> None:
         read_content(tmp_path / "nope")
 
 
-async def test_importing_twice_changes_nothing_the_second_time(session: AsyncSession) -> None:
-    content = read_content(FIXTURE_CONTENT)
-
-    first = await import_content(session, content)
-    second = await import_content(session, content)
-
-    assert len(first.created) == (
-        len(content.episodes) + len(content.guests) + len(content.sponsors)
-    )
-    assert not second.changed
-    assert await session.scalar(select(func.count()).select_from(Episode)) == len(content.episodes)
-
-
-async def test_episodes_are_written_in_batches_the_session_then_lets_go_of(
-    session: AsyncSession, tmp_path: Path
-) -> None:
-    write_catalog(7, tmp_path)
-    heard: list[tuple[int, int]] = []
-
-    report = await import_content(
-        session,
-        read_content(tmp_path),
-        progress=lambda done, total: heard.append((done, total)),
-        batch_size=3,
-    )
-
-    assert heard == [(3, 7), (6, 7), (7, 7)]
-    assert len([name for name in report.created if name.startswith("episode ")]) == 7
-    assert await session.scalar(select(func.count()).select_from(Episode)) == 7
-    # However large the catalog, the session holds no episode (and no transcript).
-    assert not [row for row in session.identity_map.values() if isinstance(row, Episode)]
-
-
-async def test_an_edited_file_updates_its_episode(session: AsyncSession, tmp_path: Path) -> None:
-    root = write_content(tmp_path)
-    await import_content(session, read_content(root))
-    (root / "episodes" / "001-hello.md").write_text(EPISODE.replace("Hello &", "Goodbye &"))
-
-    report = await import_content(session, read_content(root))
-
-    assert report.updated == ["episode 1 (hello)"]
-    episode = await session.scalar(select(Episode).where(Episode.number == 1))
-    assert episode is not None and episode.title == "Goodbye & welcome"
-
-
-async def test_show_notes_are_rendered_and_sanitised(session: AsyncSession, tmp_path: Path) -> None:
-    await import_content(session, read_content(write_content(tmp_path)))
-    notes_html = await session.scalar(select(Episode.show_notes_html))
-    assert notes_html == "<p>Some <em>notes</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
-
-
 def mp3_seconds(path: Path) -> float:
     """Return an MP3 file's duration, as podcast apps compute it (mutagen has no types)."""
     mp3: Any = MP3(path)  # type: ignore[no-untyped-call]
@@ -164,27 +89,6 @@ def test_media_paths_cannot_leave_the_media_folder(tmp_path: Path) -> None:
                     ),
                 )
             )
-
-
-CHAPTERS = """chapters:
-  - {start: "00:00:00", title: Welcome}
-  - {start: "05:30", title: "Backups & restores", url: https://docs.test.example/backups}
-  - {start: 3600, title: The end}
-"""
-
-
-async def test_chapters_are_read_as_seconds_and_stored(
-    session: AsyncSession, tmp_path: Path
-) -> None:
-    root = write_content(tmp_path, EPISODE.replace("---\nSome", CHAPTERS + "---\nSome"))
-
-    await import_content(session, read_content(root))
-
-    assert await session.scalar(select(Episode.chapters)) == [
-        {"start": 0, "title": "Welcome"},
-        {"start": 330, "title": "Backups & restores", "url": "https://docs.test.example/backups"},
-        {"start": 3600, "title": "The end"},
-    ]
 
 
 def test_chapters_out_of_order_or_past_the_end_are_problems(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from podcast_site.cli import main
-from podcast_site.content import read_content
+from podcast_site.content.reader import read_content
 from podcast_site.content.synthetic import TRANSCRIPT_BYTES, write_catalog
 from podcast_site.content.transcripts import TIMED_PARAGRAPH
 

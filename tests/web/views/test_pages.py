@@ -5,7 +5,8 @@ import re
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.content import import_content, read_content
+from podcast_site.content.importer import import_content
+from podcast_site.content.reader import read_content
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import meta_properties, page_text, parse_html
 from tests.web.paths import FIXTURE_CONTENT

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from podcast_site import queries
-from podcast_site.content import ContentError, import_content, read_content
+from podcast_site.content.importer import import_content
+from podcast_site.content.reader import ContentError, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core import privileges
 from podcast_site.core.database import Database, create_engine, is_database_unavailable

@@ -1,3 +1,4 @@
-"""The content folder: its format, how it is read and checked, and its import into the database."""
+"""The content folder: its format (schema), reading and checking it (reader), its import (importer).
 
-from podcast_site.content.reader import *  # noqa: F403
+Also the texts it holds: transcripts, Markdown, and a synthetic show for benchmarks.
+"""

@@ -1,0 +1,77 @@
+"""The content folder's format: the front matter of each kind of file, checked by pydantic."""
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from podcast_site.core.formats import SLUG, HttpsUrl, MediaUrl
+
+
+def parse_duration(value: Any) -> Any:
+    """Accept `HH:MM:SS`, `MM:SS` or plain seconds."""
+    if isinstance(value, str) and re.fullmatch(r"\d+(:\d{1,2}){1,2}", value):
+        seconds = 0
+        for part in value.split(":"):
+            seconds = seconds * 60 + int(part)
+        return seconds
+    return value
+
+
+class Link(BaseModel):
+    """A titled link on a guest's page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=100)
+    url: HttpsUrl
+
+
+class GuestFile(BaseModel):
+    """The front matter of `guests/<slug>.md`; the body is the bio."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    photo_url: MediaUrl | None = None
+    links: list[Link] = []
+
+
+class SponsorFile(BaseModel):
+    """The front matter of `sponsors/<slug>.md`; the body is the blurb."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    url: HttpsUrl
+
+
+class Chapter(BaseModel):
+    """A chapter of an episode: where it starts, its title, and a page about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)]
+    title: str = Field(min_length=1, max_length=200)
+    url: HttpsUrl | None = None
+
+
+class EpisodeFile(BaseModel):
+    """The front matter of `episodes/<number>-<slug>.md`; the body is the show notes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Postgres's `integer`, the type of episodes.number.
+    number: int = Field(ge=1, le=2**31 - 1)
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1)
+    published: date
+    duration: Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
+    audio_url: MediaUrl
+    audio_bytes: int = Field(gt=0)
+    youtube_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{11}$")
+    guests: list[str] = []
+    sponsors: list[str] = []
+    tags: list[Annotated[str, Field(pattern=SLUG, max_length=50)]] = []
+    chapters: list[Chapter] = []
