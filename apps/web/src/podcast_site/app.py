@@ -3,14 +3,13 @@
 import logging
 
 from quart import Quart
-from quart_schema import Info, QuartSchema
 
 from podcast_site.background import housekeeping, mailer
 from podcast_site.core import database
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import read_identity
 from podcast_site.views import episodes, feeds, health, newsletter, pages, search
-from podcast_site.views.api import routes as api
+from podcast_site.views.api import openapi, routes
 from podcast_site.web import (
     csrf,
     error_pages,
@@ -59,18 +58,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         settings.page_cache_megabytes * 2**20,
         settings.content_revision_ttl_seconds,
     )
-    # Only the machine-readable description: the interactive docs pages load
-    # their scripts from public CDNs, which the site's CSP rightly refuses.
-    QuartSchema(
-        app,
-        info=Info(title=f"{identity.name} API", version="1"),
-        openapi_provider_class=api.ApiOnlyOpenAPIProvider,
-        swagger_ui_path=None,
-        redoc_ui_path=None,
-        scalar_ui_path=None,
-    )
+    openapi.init_app(app, identity)
     static_files.init_app(app)
 
-    for module in (health, pages, episodes, search, feeds, newsletter, api):
+    for module in (health, pages, episodes, search, feeds, newsletter, routes):
         app.register_blueprint(module.blueprint)
     return app

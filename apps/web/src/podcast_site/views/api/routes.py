@@ -1,181 +1,28 @@
-"""The JSON API: episodes and search, described by /openapi.json."""
+"""The JSON API's routes: episodes and search, described by /openapi.json."""
 
-from collections.abc import Callable, Iterable
-from datetime import date
-from typing import Any
-
-from pydantic import BaseModel, Field
 from quart import Blueprint, abort
-from quart_schema import (
-    OpenAPIProvider,
-    document_response,
-    validate_querystring,
-    validate_response,
-)
-from quart_schema.typing import Model
-from werkzeug.routing import BaseConverter, Rule
+from quart_schema import validate_querystring, validate_response
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
 from podcast_site.queries import EpisodeItem
-from podcast_site.views.search import MAX_QUERY_LENGTH, clean_query
-from podcast_site.web.inputs import (
-    MAX_EPISODE_NUMBER,
-    WITHOUT_CONTROL_CHARACTERS,
-    EpisodeNumberConverter,
-    QueryInteger,
+from podcast_site.views.api.openapi import document_errors
+from podcast_site.views.api.schemas import (
+    EpisodeDetail,
+    EpisodeListPage,
+    EpisodeListQuery,
+    EpisodeSummary,
+    GuestSummary,
+    SearchQuery,
+    SearchResult,
+    SearchResults,
 )
+from podcast_site.views.search import clean_query
 from podcast_site.web.page_cache import content_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import url_for
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
-
-MAX_PAGE_SIZE = 100
-
-
-class ApiOnlyOpenAPIProvider(OpenAPIProvider):
-    """Describe only the JSON API in /openapi.json, and describe it exactly.
-
-    quart-schema (0.25) leaves three things out or wrong, which clients and
-    schemathesis read: which query parameters are required, the bounds of an
-    episode number, and where response headers go (it nests them in
-    `content`; OpenAPI wants them beside it).
-    """
-
-    def generate_rules(self) -> Iterable[Rule]:
-        """Keep the rules under /api/."""
-        return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
-
-    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
-        """Give an episode number its bounds: others match no route (404)."""
-        parameter = super().build_path_parameter(name, converter)
-        if isinstance(converter, EpisodeNumberConverter):
-            parameter["schema"] |= {"minimum": 1, "maximum": MAX_EPISODE_NUMBER}
-        return parameter
-
-    def build_querystring_parameters(
-        self, model: type[Model]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Mark the parameters without a default as required."""
-        parameters, definitions = super().build_querystring_parameters(model)
-        assert issubclass(model, BaseModel)  # the API's query models are all pydantic's
-        for parameter in parameters:
-            if model.model_fields[parameter["name"]].is_required():
-                parameter["required"] = True
-        return parameters, definitions
-
-    def build_response_object(
-        self, model: type[Model], headers_model: type[Model] | None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Put the response's headers where OpenAPI looks for them, marked required."""
-        response, definitions = super().build_response_object(model, headers_model)
-        if headers := response["content"].pop("headers", None):
-            response["headers"] = {
-                name: header | {"required": True} for name, header in headers.items()
-            }
-        return response, definitions
-
-
-class ApiError(BaseModel):
-    """An error: its HTTP status, its name, and what to do about it (errors.py writes these)."""
-
-    status: int
-    error: str
-    message: str
-    # The invalid parameters, for a 400 from validation.
-    details: list[dict[str, Any]] | None = None
-
-
-class RetryAfter(BaseModel):
-    """When the client may try again."""
-
-    # Seconds to wait.
-    retry_after: int = Field(ge=1)
-
-
-def document_errors[View: Callable[..., object]](*statuses: int) -> Callable[[View], View]:
-    """Describe the errors a view answers with; every one may also be 400 (bad input) or 429."""
-
-    def decorator(view: View) -> View:
-        for status in sorted({400, 429, *statuses}):
-            headers = RetryAfter if status == 429 else None
-            view = document_response(ApiError, status, headers)(view)
-        return view
-
-    return decorator
-
-
-class EpisodeListQuery(BaseModel):
-    """Which page of episodes to return, newest first."""
-
-    page: QueryInteger = Field(default=1, ge=1, le=10_000)
-    per_page: QueryInteger = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-
-
-class SearchQuery(BaseModel):
-    """What to search for, and how many results at most."""
-
-    q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=WITHOUT_CONTROL_CHARACTERS)
-    limit: QueryInteger = Field(default=10, ge=1, le=50)
-
-
-class GuestSummary(BaseModel):
-    """A guest, as listed on an episode."""
-
-    name: str
-    url: str
-
-
-class EpisodeSummary(BaseModel):
-    """An episode in a list."""
-
-    number: int
-    title: str
-    summary: str
-    published_on: date
-    duration_seconds: int
-    url: str
-    audio_url: str
-    guests: list[GuestSummary]
-
-
-class EpisodeDetail(EpisodeSummary):
-    """One episode with its notes."""
-
-    show_notes_html: str
-    transcript_url: str | None
-    tags: list[str]
-    sponsors: list[str]
-
-
-class EpisodePage(BaseModel):
-    """A page of episodes and where the next one is."""
-
-    items: list[EpisodeSummary]
-    page: int
-    per_page: int
-    total: int
-    next_page: str | None
-
-
-class SearchResult(BaseModel):
-    """An episode that matched, with a plain-text snippet."""
-
-    number: int
-    title: str
-    url: str
-    rank: float
-    snippet: str
-
-
-class SearchResults(BaseModel):
-    """Results for one query, best first."""
-
-    query: str
-    # How many episodes match in all: `limit` caps only the items returned.
-    total: int
-    items: list[SearchResult]
 
 
 def summarise(episode: EpisodeItem) -> dict[str, object]:
@@ -205,8 +52,8 @@ def summarise(episode: EpisodeItem) -> dict[str, object]:
 @content_page(query=("page", "per_page"))
 @document_errors()
 @validate_querystring(EpisodeListQuery)
-@validate_response(EpisodePage)
-async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
+@validate_response(EpisodeListPage)
+async def list_episodes(query_args: EpisodeListQuery) -> EpisodeListPage:
     """List episodes, newest first, a page at a time."""
     session = get_session()
     total = await queries.count_episodes(session)
@@ -214,7 +61,7 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodePage:
         session, offset=(query_args.page - 1) * query_args.per_page, limit=query_args.per_page
     )
     has_more = query_args.page * query_args.per_page < total
-    return EpisodePage(
+    return EpisodeListPage(
         items=[EpisodeSummary.model_validate(summarise(episode)) for episode in episodes],
         page=query_args.page,
         per_page=query_args.per_page,
