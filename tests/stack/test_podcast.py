@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import podcastparser
 
-from podcast_site.core.show import read_identity
+from podcast_site.core.show import read_show
 from tests.stack.test_site import NEWEST, SEARCH_WORD, SITE
 from tests.web.paths import SITE_FILE
 
@@ -18,7 +18,7 @@ PODCAST = "{https://podcastindex.org/namespace/1.0}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 # The namespace's own, for podcast:guid (a UUIDv5 of the feed's URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-IDENTITY = read_identity(SITE_FILE)
+IDENTITY = read_show(SITE_FILE)
 
 
 def feed_episodes(client: httpx.Client) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from podcast_site.app import create_app
-from podcast_site.core.database import Database, create_engine
+from podcast_site.core.database import Database, create_engine, get_database
 from podcast_site.core.settings import Settings
 from tests.web.paths import ALEMBIC_INI, FIXTURE_SITE_FILE
 
@@ -122,7 +122,7 @@ async def app(
     """Run the app's lifespan, with its requests inside the test's transaction."""
     app = create_app(settings)
     async with app.test_app():
-        database: Database = app.extensions["database"]
+        database: Database = get_database(app)
         # Both kinds of session work inside the test's transaction.
         database.sessionmaker = database.autocommit = sessionmaker
         yield app

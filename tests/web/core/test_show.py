@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from podcast_site.core.show import IdentityError, read_identity
+from podcast_site.core.show import SiteFileError, read_show
 from tests.web.helpers import page_text
 from tests.web.paths import FIXTURE_SITE_FILE, SITE_FILE
 
 
 def test_the_sites_own_identity_file_is_valid() -> None:
     # Whatever site.toml says (the demo here, a fork's show there) must be usable.
-    assert read_identity(SITE_FILE).name
+    assert read_show(SITE_FILE).name
 
 
 def test_every_problem_is_named_with_the_file(tmp_path: Path) -> None:
@@ -24,8 +24,8 @@ def test_every_problem_is_named_with_the_file(tmp_path: Path) -> None:
         )
         + 'colour = "red"\n'
     )
-    with pytest.raises(IdentityError) as raised:
-        read_identity(broken)
+    with pytest.raises(SiteFileError) as raised:
+        read_show(broken)
     message = str(raised.value)
     assert str(broken) in message
     assert "owner_email: String should match pattern" in message
@@ -38,10 +38,10 @@ def test_the_podcasting_fields_are_optional_and_checked(tmp_path: Path) -> None:
     optional = ("host_url", "host_photo_url", "podcast_guid", "locked", "funding", "feed_episodes")
     minimal = tmp_path / "minimal.toml"
     minimal.write_text("".join(line for line in lines if not line.startswith(optional)))
-    identity = read_identity(minimal)
-    assert (identity.host_url, identity.host_photo_url, identity.funding) == (None, None, None)
-    assert identity.podcast_guid is None and identity.locked is True
-    assert identity.feed_episodes == 300
+    show = read_show(minimal)
+    assert (show.host_url, show.host_photo_url, show.funding) == (None, None, None)
+    assert show.podcast_guid is None and show.locked is True
+    assert show.feed_episodes == 300
 
     wordy = tmp_path / "wordy.toml"
     wordy.write_text(
@@ -50,8 +50,8 @@ def test_the_podcasting_fields_are_optional_and_checked(tmp_path: Path) -> None:
         + 'podcast_guid = "not-a-uuid"\n'
         + "feed_episodes = 0\n"
     )
-    with pytest.raises(IdentityError) as raised:
-        read_identity(wordy)
+    with pytest.raises(SiteFileError) as raised:
+        read_show(wordy)
     message = str(raised.value)
     assert "funding.url: String should match pattern" in message
     assert "funding.text: String should have at most 128 characters" in message
@@ -60,11 +60,11 @@ def test_the_podcasting_fields_are_optional_and_checked(tmp_path: Path) -> None:
 
 
 def test_a_missing_or_unparsable_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(IdentityError, match="cannot be read"):
-        read_identity(tmp_path / "nope.toml")
+    with pytest.raises(SiteFileError, match="cannot be read"):
+        read_show(tmp_path / "nope.toml")
     (tmp_path / "bad.toml").write_text("name = \n")
-    with pytest.raises(IdentityError, match="not valid TOML"):
-        read_identity(tmp_path / "bad.toml")
+    with pytest.raises(SiteFileError, match="not valid TOML"):
+        read_show(tmp_path / "bad.toml")
 
 
 async def test_the_identity_names_the_pages_the_feed_and_the_api(client: Client) -> None:

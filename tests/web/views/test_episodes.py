@@ -176,7 +176,7 @@ async def test_chapters_redirect_a_wrong_slug_and_need_chapters(
     assert "Chapters" not in await page_text(client, "/episodes/show/8/eight")
 
 
-async def test_content_pages_answer_a_repeat_with_304_until_the_content_changes(
+async def test_cached_pages_answer_a_repeat_with_304_until_the_content_changes(
     client: Client, session: AsyncSession
 ) -> None:
     await add_episode(session, 7, slug="seven", title="Before")

@@ -17,9 +17,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from podcast_site.app import create_app
+from podcast_site.core.database import get_database
 from podcast_site.core.models import Episode
 from podcast_site.core.settings import Settings
-from podcast_site.core.show import read_identity
+from podcast_site.core.show import read_show
 from podcast_site.views.feeds import podcast_guid
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import page_text
@@ -157,16 +158,16 @@ async def test_the_channel_carries_the_podcasting_2_tags(
 
 
 def test_the_podcast_guid_follows_the_namespace_or_site_toml() -> None:
-    identity = read_identity(FIXTURE_SITE_FILE)
+    show = read_show(FIXTURE_SITE_FILE)
     # The namespace's own examples, however the URL is written.
-    assert podcast_guid(identity, "https://podnews.net/rss/") == (
+    assert podcast_guid(show, "https://podnews.net/rss/") == (
         "9b024349-ccf0-5f69-a609-6b82873eab3c"
     )
-    assert podcast_guid(identity, "http://mp3s.nashownotes.com/pc20rss.xml") == (
+    assert podcast_guid(show, "http://mp3s.nashownotes.com/pc20rss.xml") == (
         "917393e3-1b1e-5cef-ace4-edaa54e1f810"
     )
     kept = uuid.UUID("917393e3-1b1e-5cef-ace4-edaa54e1f810")
-    moved = identity.model_copy(update={"podcast_guid": kept})
+    moved = show.model_copy(update={"podcast_guid": kept})
     assert podcast_guid(moved, "https://new-domain.example/episodes/rss") == str(kept)
 
 
@@ -180,7 +181,7 @@ async def test_site_toml_can_set_the_guid_and_unlock_the_feed(
     )
     app = create_app(settings.model_copy(update={"site_file": site_file}))
     async with app.test_app():
-        app.extensions["database"].sessionmaker = sessionmaker
+        get_database(app).sessionmaker = sessionmaker
         channel = ElementTree.fromstring(await feed_text(app.test_client())).find("channel")
 
     assert channel is not None
@@ -202,7 +203,7 @@ async def test_the_feed_carries_the_newest_and_pages_the_rest_as_rfc_5005_says(
     feed = "http://localhost/episodes/rss"
     pages = {}
     async with app.test_app():
-        database = app.extensions["database"]
+        database = get_database(app)
         database.sessionmaker = database.autocommit = sessionmaker
         client = app.test_client()
         for query in ("", "?page=2", "?page=3", "?page=4", "?page=0", "?page=x"):

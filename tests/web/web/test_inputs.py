@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from werkzeug.routing import PathConverter, Rule
 
 from podcast_site.app import create_app
-from podcast_site.core.database import Database
+from podcast_site.core.database import Database, get_database
 from podcast_site.core.settings import RateLimit, Settings
 from podcast_site.web.inputs import EpisodeNumberConverter, SlugConverter, TokenConverter
 from tests.web.factories import add_episode, add_guest
@@ -79,7 +79,7 @@ async def hostile_app(
     names = ("rate_limit_search", "rate_limit_api", "rate_limit_signup")
     app = create_app(settings.model_copy(update=dict.fromkeys(names, unlimited)))
     async with app.test_app():
-        database: Database = app.extensions["database"]
+        database: Database = get_database(app)
         database.sessionmaker = database.autocommit = sessionmaker
         yield app
 

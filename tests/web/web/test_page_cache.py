@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from podcast_site import queries
 from podcast_site.queries import get_episode, search_episodes
 from podcast_site.web import csrf, page_cache
-from podcast_site.web.page_cache import CachedPage, PageCache, RevisionClock
+from podcast_site.web.page_cache import CachedPage, PageCache, RevisionClock, get_page_caches
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import csrf_token
 
@@ -111,7 +111,7 @@ async def test_pages_with_forms_are_shared_but_carry_each_visitors_token(app: Qu
     assert other.status_code == 200
 
 
-async def test_a_content_page_is_rendered_once_then_served_from_the_cache(
+async def test_a_cached_page_is_rendered_once_then_served_from_the_cache(
     client: Client, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await add_episode(session, 7, slug="seven")
@@ -170,7 +170,8 @@ async def test_a_repeated_search_comes_from_its_own_cache_until_content_changes(
         return await search_episodes(session, text, **paging)
 
     monkeypatch.setattr(queries, "search_episodes", counting_search)
-    page_cache, search_cache = app.extensions["page_cache"], app.extensions["search_cache"]
+    caches = get_page_caches(app)
+    page_cache, search_cache = caches.pages, caches.searches
     pages_before = len(page_cache)
 
     gzip_please = {"Accept-Encoding": "gzip"}

@@ -6,8 +6,8 @@ from quart import Quart
 
 from podcast_site.background import housekeeping, mailer
 from podcast_site.core import database
-from podcast_site.core.settings import Settings
-from podcast_site.core.show import read_identity
+from podcast_site.core.settings import Settings, attach_settings
+from podcast_site.core.show import attach_show, read_show
 from podcast_site.views import episodes, feeds, health, newsletter, pages, search
 from podcast_site.views.api import openapi, routes
 from podcast_site.web import (
@@ -25,7 +25,7 @@ from podcast_site.web import (
 def create_app(settings: Settings | None = None) -> Quart:
     """Create the app; tests pass their own settings, servers read the environment."""
     settings = settings or Settings()
-    identity = read_identity(settings.site_file)
+    show = read_show(settings.site_file)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     app = Quart(__name__)
@@ -38,10 +38,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    app.extensions["settings"] = settings
-    app.extensions["identity"] = identity
+    attach_settings(app, settings)
+    attach_show(app, show)
 
-    templating.init_app(app, identity)
+    templating.init_app(app, show)
     paging.init_app(app)
     database.init_app(app, settings)
     housekeeping.init_app(app)
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         settings.page_cache_megabytes * 2**20,
         settings.content_revision_ttl_seconds,
     )
-    openapi.init_app(app, identity)
+    openapi.init_app(app, show)
     static_files.init_app(app)
 
     for module in (health, pages, episodes, search, feeds, newsletter, routes):

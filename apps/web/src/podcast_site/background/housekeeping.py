@@ -15,7 +15,7 @@ from quart import Quart
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
-from podcast_site.core.database import Database, is_database_unavailable
+from podcast_site.core.database import Database, get_database, is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def init_app(app: Quart) -> None:
 
     @app.while_serving
     async def run_housekeeping() -> AsyncGenerator[None]:
-        database: Database = app.extensions["database"]
+        database = get_database(app)
         task = asyncio.create_task(keep_house_forever(database))
         yield
         task.cancel()

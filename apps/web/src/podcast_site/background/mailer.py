@@ -1,9 +1,9 @@
 """Send the queued e-mails over SMTP, with retries, without ever making a visitor wait.
 
-A view queues a message (`queries.queue_email`) in the same transaction as
-what it is about, then wakes the mailer. The mailer is a task in every web
-worker: it sends what is due one message at a time, each in a short
-transaction that locks its row (FOR UPDATE SKIP LOCKED), so two workers or
+A view composes a message (web/emails.py) and queues it (`queries.queue_email`)
+in the same transaction as what it is about, then wakes the mailer. The
+mailer is a task in every web worker: it sends what is due one message at a
+time, each in a short transaction that locks its row (FOR UPDATE SKIP LOCKED), so two workers or
 two web containers never send the same message. A failure is one log line
 and a retry later, waiting longer each time (10 s, 20 s, 40 s, ... at most an
 hour), so nothing is lost while the mail server is away. A message whose
@@ -18,20 +18,14 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes
-from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
-from typing import Any
-from urllib.parse import urlsplit
 
 import aiosmtplib
-from quart import Quart, current_app, request
+from quart import Quart, current_app
 
 from podcast_site import queries
-from podcast_site.core.database import Database, is_database_unavailable
-from podcast_site.core.settings import Settings
-from podcast_site.core.show import Identity
-from podcast_site.web.templating import render
+from podcast_site.core.database import Database, get_database, is_database_unavailable
+from podcast_site.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +37,8 @@ LAST_RETRY = timedelta(hours=1)
 # Without a wake-up (another worker queued the mail), look this often.
 POLL_SECONDS = 15.0
 SMTP_TIMEOUT_SECONDS = 10.0
+# The event a view sets when it has queued a message (`wake`).
+WAKEUP = "podcast_site.mailer_wakeup"
 
 
 @dataclass(frozen=True)
@@ -71,25 +67,6 @@ def smtp_server(settings: Settings) -> SmtpServer | None:
 def retry_delay(attempts: int) -> timedelta:
     """Wait twice as long after each failed attempt, up to an hour."""
     return min(FIRST_RETRY * (1 << min(attempts, 20)), LAST_RETRY)
-
-
-async def compose(
-    to_address: str, subject: str, template: str, headers: dict[str, str], **context: Any
-) -> bytes:
-    """Render `emails/<template>.txt` and `.html` into one message, ready to queue."""
-    settings: Settings = current_app.extensions["settings"]
-    identity: Identity = current_app.extensions["identity"]
-    message = EmailMessage(policy=SMTP)
-    message["From"] = settings.mail_from or formataddr((identity.name, identity.owner_email))
-    message["To"] = to_address
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=urlsplit(request.host_url).hostname)
-    for name, value in headers.items():
-        message[name] = value
-    message.set_content(render(f"emails/{template}.txt", **context))
-    message.add_alternative(render(f"emails/{template}.html", **context), subtype="html")
-    return message.as_bytes()
 
 
 async def hand_over(server: SmtpServer, to_address: str, message: bytes) -> None:
@@ -133,9 +110,9 @@ async def send_due(database: Database, server: SmtpServer) -> int:
 
 async def run(app: Quart) -> None:
     """Send whenever woken or every POLL_SECONDS, for as long as the app serves."""
-    settings: Settings = app.extensions["settings"]
-    database: Database = app.extensions["database"]
-    wakeup: asyncio.Event = app.extensions["mailer_wakeup"]
+    settings = get_settings(app)
+    database = get_database(app)
+    wakeup: asyncio.Event = app.extensions[WAKEUP]
     server = smtp_server(settings)
     if not settings.send_mail:
         return
@@ -155,12 +132,12 @@ async def run(app: Quart) -> None:
 
 def wake() -> None:
     """Tell this worker's mailer that a message was queued (after the commit)."""
-    current_app.extensions["mailer_wakeup"].set()
+    current_app.extensions[WAKEUP].set()
 
 
 def init_app(app: Quart) -> None:
     """Run the mailer while the app serves (after the database opens, before it closes)."""
-    app.extensions["mailer_wakeup"] = asyncio.Event()
+    app.extensions[WAKEUP] = asyncio.Event()
 
     @app.while_serving
     async def run_mailer() -> AsyncGenerator[None]:

@@ -74,6 +74,7 @@ def is_database_unavailable(error: BaseException) -> bool:
     return False
 
 
+EXTENSION = "podcast_site.database"
 ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it untyped
 
 
@@ -237,11 +238,11 @@ def init_app(app: Quart, settings: Settings) -> None:
 
     @app.before_serving
     async def open_database() -> None:
-        app.extensions["database"] = Database(create_engine(settings))
+        app.extensions[EXTENSION] = Database(create_engine(settings))
 
     @app.after_serving
     async def close_database() -> None:
-        database: Database = app.extensions.pop("database")
+        database: Database = app.extensions.pop(EXTENSION)
         await database.engine.dispose()
 
     @app.teardown_appcontext
@@ -253,9 +254,9 @@ def init_app(app: Quart, settings: Settings) -> None:
             await session.close()
 
 
-def get_database() -> Database:
-    """Return the running app's database."""
-    database: Database = current_app.extensions["database"]
+def get_database(app: Quart | None = None) -> Database:
+    """Return the app's database (the running app's by default), once it serves."""
+    database: Database = (app or current_app).extensions[EXTENSION]
     return database
 
 

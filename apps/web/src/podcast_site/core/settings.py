@@ -16,9 +16,12 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from quart import Quart, current_app
 from sqlalchemy import URL
 
 log = logging.getLogger(__name__)
+
+EXTENSION = "podcast_site.settings"
 
 # Secrets shorter than this are refused in production: `make up` generates
 # both (64 hex characters, 256 random bits), so a short one was typed by hand.
@@ -257,3 +260,14 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         log.warning("SECRET_KEY_FILE is not set: using a throwaway key (development only)")
         return secrets.token_urlsafe(48)
+
+
+def attach_settings(app: Quart, settings: Settings) -> None:
+    """Keep the settings on the app, for `get_settings`."""
+    app.extensions[EXTENSION] = settings
+
+
+def get_settings(app: Quart | None = None) -> Settings:
+    """Return the app's settings (the running app's by default)."""
+    settings: Settings = (app or current_app).extensions[EXTENSION]
+    return settings

@@ -5,11 +5,14 @@ import uuid
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from quart import Quart, current_app
 
 from podcast_site.core.formats import HttpsUrl, SiteOrHttpsUrl
 
+EXTENSION = "podcast_site.show"
 
-class IdentityError(Exception):
+
+class SiteFileError(Exception):
     """site.toml is missing or wrong; the message says what to fix."""
 
 
@@ -23,7 +26,7 @@ class Funding(BaseModel):
     text: str = Field(min_length=1, max_length=128)
 
 
-class Identity(BaseModel):
+class Show(BaseModel):
     """Who the show is: the fields of site.toml (described there)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -46,16 +49,27 @@ class Identity(BaseModel):
     feed_episodes: int = Field(default=300, ge=1, le=10_000)
 
 
-def read_identity(path: Path) -> Identity:
-    """Read and check site.toml; raise IdentityError naming every problem."""
+def read_show(path: Path) -> Show:
+    """Read and check site.toml; raise SiteFileError naming every problem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise IdentityError(f"{path}: cannot be read ({error.strerror}); see SITE_FILE") from error
+        raise SiteFileError(f"{path}: cannot be read ({error.strerror}); see SITE_FILE") from error
     except tomllib.TOMLDecodeError as error:
-        raise IdentityError(f"{path}: not valid TOML: {error}") from error
+        raise SiteFileError(f"{path}: not valid TOML: {error}") from error
     try:
-        return Identity.model_validate(data)
+        return Show.model_validate(data)
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in error.errors()]
-        raise IdentityError(f"{path} has problems:\n  " + "\n  ".join(problems)) from error
+        raise SiteFileError(f"{path} has problems:\n  " + "\n  ".join(problems)) from error
+
+
+def attach_show(app: Quart, show: Show) -> None:
+    """Keep the show on the app, for `get_show`."""
+    app.extensions[EXTENSION] = show
+
+
+def get_show(app: Quart | None = None) -> Show:
+    """Return the app's show (the running app's by default)."""
+    show: Show = (app or current_app).extensions[EXTENSION]
+    return show

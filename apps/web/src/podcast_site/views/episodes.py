@@ -9,7 +9,6 @@ from quart import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     request,
     url_for,
@@ -19,9 +18,9 @@ from quart.typing import ResponseReturnValue
 from podcast_site import queries
 from podcast_site.content import transcripts
 from podcast_site.core.database import get_session
-from podcast_site.core.show import Identity
+from podcast_site.core.show import get_show
 from podcast_site.web import linked_data
-from podcast_site.web.page_cache import content_page
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import page_of
 from podcast_site.web.templating import media_url, render
 from podcast_site.web.visitors import client_address, keyed_hash
@@ -43,7 +42,7 @@ EPISODES_PER_PAGE = 50
 
 
 @blueprint.get("")
-@content_page(query=("page",))
+@cached_page(query=("page",))
 async def index() -> ResponseReturnValue:
     """List the episodes, newest first, a page at a time."""
     session = get_session()
@@ -54,7 +53,7 @@ async def index() -> ResponseReturnValue:
 
 @blueprint.get("/show/<episode_number:number>")
 @blueprint.get("/show/<episode_number:number>/<slug:slug>")
-@content_page()
+@cached_page()
 async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show one episode; any other slug for its number redirects to the canonical URL."""
     episode = await queries.get_episode(get_session(), number)
@@ -62,15 +61,13 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
-    identity: Identity = current_app.extensions["identity"]
-    return render(
-        "episode.html", episode=episode, linked_data=linked_data.podcast_episode(identity, episode)
-    )
+    described = linked_data.podcast_episode(get_show(), episode)
+    return render("episode.html", episode=episode, linked_data=described)
 
 
 @blueprint.get("/transcript/<episode_number:number>")
 @blueprint.get("/transcript/<episode_number:number>/<slug:slug>")
-@content_page()
+@cached_page()
 async def transcript(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show an episode's transcript, speaker by speaker."""
     episode = await queries.get_episode_transcript(get_session(), number)
@@ -84,7 +81,7 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
 
 @blueprint.get("/transcript/<episode_number:number>/<slug:slug>.vtt", defaults={"form": "vtt"})
 @blueprint.get("/transcript/<episode_number:number>/<slug:slug>.srt", defaults={"form": "srt"})
-@content_page(cross_origin=True)
+@cached_page(cross_origin=True)
 async def captions(number: int, slug: str, form: str) -> ResponseReturnValue:
     """Serve an episode's transcript as timed captions: WebVTT or SubRip."""
     episode = await queries.get_episode_transcript(get_session(), number)
@@ -99,7 +96,7 @@ async def captions(number: int, slug: str, form: str) -> ResponseReturnValue:
 
 
 @blueprint.get("/chapters/<episode_number:number>/<slug:slug>.json")
-@content_page(cross_origin=True)
+@cached_page(cross_origin=True)
 async def chapters(number: int, slug: str) -> ResponseReturnValue:
     """Serve an episode's chapters in the Podcasting 2.0 JSON chapters format."""
     episode = await queries.get_episode_chapters(get_session(), number)
@@ -107,12 +104,12 @@ async def chapters(number: int, slug: str) -> ResponseReturnValue:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.chapters", number=number, slug=episode.slug), 301)
-    identity: Identity = current_app.extensions["identity"]
+    show = get_show()
     document = {
         "version": CHAPTERS_VERSION,
         "title": episode.title,
-        "podcastName": identity.name,
-        "author": identity.host,
+        "podcastName": show.name,
+        "author": show.host,
         "chapters": [
             {"startTime": chapter["start"], "title": chapter["title"]}
             | ({"url": chapter["url"]} if "url" in chapter else {})

@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
-from quart import Blueprint, Response, current_app, request, url_for
+from quart import Blueprint, Response, request, url_for
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
-from podcast_site.core.show import Identity
-from podcast_site.web.page_cache import content_page
+from podcast_site.core.show import Show, get_show
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import Page, page_of
 from podcast_site.web.templating import render
 
@@ -36,15 +36,15 @@ def episode_guid(namespace: uuid.UUID, number: int) -> str:
     return str(uuid.uuid5(namespace, f"episode-{number}"))
 
 
-def podcast_guid(identity: Identity, feed_url: str) -> str:
+def podcast_guid(show: Show, feed_url: str) -> str:
     """Return the show's podcast:guid: site.toml's, or the one the namespace derives.
 
     Derived, it is the UUIDv5 of the feed's URL without its scheme and
     trailing slashes, so it changes with the domain: a show that moves sets
     it in site.toml first, to keep it.
     """
-    if identity.podcast_guid is not None:
-        return str(identity.podcast_guid)
+    if show.podcast_guid is not None:
+        return str(show.podcast_guid)
     address = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, address))
 
@@ -71,7 +71,7 @@ def feed_page_urls(page: Page) -> dict[str, str]:
 
 
 @blueprint.get("/episodes/rss")
-@content_page(max_age=FEED_MAX_AGE, query=("page",))
+@cached_page(max_age=FEED_MAX_AGE, query=("page",))
 async def podcast_feed() -> ResponseReturnValue:
     """Render the podcast's RSS 2.0 feed, with Apple's and Podcasting 2.0's tags.
 
@@ -80,17 +80,17 @@ async def podcast_feed() -> ResponseReturnValue:
     and other apps follow for the back catalog; an app that does not shows
     the newest ones, and /episodes on the site lists every episode.
     """
-    identity: Identity = current_app.extensions["identity"]
+    show = get_show()
     session = get_session()
-    page = page_of(identity.feed_episodes, await queries.count_episodes(session))
+    page = page_of(show.feed_episodes, await queries.count_episodes(session))
     episodes = await queries.list_feed_episodes(session, offset=page.offset, limit=page.size)
     body = render(
         "feeds/podcast.xml",
         episodes=episodes,
         links=feed_page_urls(page),
         rfc2822=rfc2822,
-        guid=lambda number: episode_guid(identity.guid_namespace, number),
-        podcast_guid=podcast_guid(identity, url_for("feeds.podcast_feed", _external=True)),
+        guid=lambda number: episode_guid(show.guid_namespace, number),
+        podcast_guid=podcast_guid(show, url_for("feeds.podcast_feed", _external=True)),
         # The newest episode's day, which only the first page carries.
         last_build=rfc2822(episodes[0].published_on) if episodes and page.number == 1 else None,
     )
@@ -98,7 +98,7 @@ async def podcast_feed() -> ResponseReturnValue:
 
 
 @blueprint.get("/sitemap.xml")
-@content_page(max_age=FEED_MAX_AGE)
+@cached_page(max_age=FEED_MAX_AGE)
 async def sitemap_index() -> ResponseReturnValue:
     """List the app's sitemap and the blog's (which Hugo writes) in one index."""
     sitemaps = [url_for("feeds.sitemap", _external=True), urljoin(request.host_url, BLOG_SITEMAP)]
@@ -106,7 +106,7 @@ async def sitemap_index() -> ResponseReturnValue:
 
 
 @blueprint.get("/sitemap-site.xml")
-@content_page(max_age=FEED_MAX_AGE)
+@cached_page(max_age=FEED_MAX_AGE)
 async def sitemap() -> ResponseReturnValue:
     """List every page of the app for search engines."""
     session = get_session()

@@ -1,8 +1,9 @@
 """Answer the liveness and readiness probes of Docker and Caddy."""
 
-from quart import Blueprint, Response, current_app
+from quart import Blueprint, Response
 
 from podcast_site.core.database import get_database, is_database_unavailable
+from podcast_site.core.settings import get_settings
 
 blueprint = Blueprint("health", __name__)
 
@@ -10,7 +11,7 @@ blueprint = Blueprint("health", __name__)
 @blueprint.get("/health")
 async def health() -> Response:
     """Say the process serves requests, and which version; never touches the database."""
-    version = current_app.extensions["settings"].app_version
+    version = get_settings().app_version
     body = f"ok {version}\n"
     return Response(body, content_type="text/plain", headers={"Cache-Control": "no-store"})
 

@@ -19,9 +19,9 @@ from podcast_site import queries
 from podcast_site.background import mailer
 from podcast_site.core.database import get_session
 from podcast_site.core.models import Subscriber
-from podcast_site.core.show import Identity
-from podcast_site.web import csrf
-from podcast_site.web.page_cache import content_page
+from podcast_site.core.show import get_show
+from podcast_site.web import csrf, emails
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import render
 
@@ -69,7 +69,7 @@ async def render_form(email: str = "", error: str | None = None, status: int = 2
 
 
 @blueprint.get("")
-@content_page(forms=True)
+@cached_page(forms=True)
 async def form() -> ResponseReturnValue:
     """Show the sign-up form."""
     return await render_form()
@@ -98,11 +98,11 @@ async def subscribe() -> ResponseReturnValue:
 
 async def confirmation_email(to_address: str, subscriber_id: int) -> bytes:
     """Compose the mail with the confirm link, and the one-click unsubscribe of RFC 8058."""
-    identity: Identity = current_app.extensions["identity"]
+    show = get_show()
     unsubscribe_link = make_link("unsubscribe", subscriber_id)
-    return await mailer.compose(
+    return await emails.compose(
         to_address,
-        f"Confirm your subscription to {identity.name}",
+        f"Confirm your subscription to {show.name}",
         "confirm",
         {
             # Mail programs show an unsubscribe button, and POST

@@ -1,13 +1,13 @@
 """Render the home page and the guest and sponsor pages."""
 
-from quart import Blueprint, abort, current_app
+from quart import Blueprint, abort
 from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
-from podcast_site.core.show import Identity
+from podcast_site.core.show import get_show
 from podcast_site.web import linked_data
-from podcast_site.web.page_cache import content_page
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import page_of
 from podcast_site.web.templating import render
 
@@ -18,23 +18,23 @@ GUEST_PAGE_EPISODES = 20
 
 
 @blueprint.get("/")
-@content_page(forms=True)
+@cached_page(forms=True)
 async def home() -> ResponseReturnValue:
     """Show the latest episodes and the newsletter form."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
-    identity: Identity = current_app.extensions["identity"]
-    return render("home.html", episodes=episodes, linked_data=linked_data.podcast_series(identity))
+    show = get_show()
+    return render("home.html", episodes=episodes, linked_data=linked_data.podcast_series(show))
 
 
 @blueprint.get("/guests")
-@content_page()
+@cached_page()
 async def guests() -> ResponseReturnValue:
     """List every guest with their number of episodes."""
     return render("guests.html", guests=await queries.list_guests(get_session()))
 
 
 @blueprint.get("/guests/<slug:slug>")
-@content_page(query=("page",))
+@cached_page(query=("page",))
 async def guest(slug: str) -> ResponseReturnValue:
     """Show a guest's bio, links and episodes, a page of episodes at a time."""
     session = get_session()
@@ -49,7 +49,7 @@ async def guest(slug: str) -> ResponseReturnValue:
 
 
 @blueprint.get("/sponsors")
-@content_page()
+@cached_page()
 async def sponsors() -> ResponseReturnValue:
     """List the show's sponsors."""
     found = await queries.list_sponsors(get_session())

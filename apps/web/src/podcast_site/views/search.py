@@ -6,7 +6,7 @@ from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
-from podcast_site.web.page_cache import content_page
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import Page, requested_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import render
@@ -33,7 +33,7 @@ def highlight(snippet: str) -> Markup:
 
 @blueprint.get("/search")
 @limited("search")
-@content_page(store="search_cache", query=("q", "page"))
+@cached_page(store="searches", query=("q", "page"))
 async def search() -> ResponseReturnValue:
     """Show the search form and, for a query, the ranked results."""
     text = clean_query(request.args.get("q", ""))

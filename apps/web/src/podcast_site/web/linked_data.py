@@ -9,7 +9,7 @@ the site's Content-Security-Policy (`default-src 'self'`) allows it as it is.
 
 from typing import Any
 
-from podcast_site.core.show import Identity
+from podcast_site.core.show import Show
 from podcast_site.queries import FullEpisode, GuestLink
 from podcast_site.web.templating import absolute_url, media_url, url_for
 
@@ -26,13 +26,13 @@ def iso_duration(seconds: int) -> str:
     return "PT" + ("".join(f"{value}{unit}" for value, unit in fields if value) or "0S")
 
 
-def host(identity: Identity) -> LinkedData:
+def host(show: Show) -> LinkedData:
     """Describe the show's host as a Person."""
-    person: LinkedData = {"@type": "Person", "name": identity.host}
-    if identity.host_url:
-        person["url"] = identity.host_url
-    if identity.host_photo_url:
-        person["image"] = absolute_url(identity.host_photo_url)
+    person: LinkedData = {"@type": "Person", "name": show.host}
+    if show.host_url:
+        person["url"] = show.host_url
+    if show.host_photo_url:
+        person["image"] = absolute_url(show.host_photo_url)
     return person
 
 
@@ -48,29 +48,29 @@ def guest(person: GuestLink) -> LinkedData:
     return described
 
 
-def series(identity: Identity) -> LinkedData:
+def series(show: Show) -> LinkedData:
     """Name the show and its home page: what an episode is part of."""
     return {
         "@type": "PodcastSeries",
-        "name": identity.name,
+        "name": show.name,
         "url": url_for("pages.home", _external=True),
     }
 
 
-def podcast_series(identity: Identity) -> LinkedData:
+def podcast_series(show: Show) -> LinkedData:
     """Describe the show, for its home page."""
     return {
         "@context": CONTEXT,
-        **series(identity),
-        "description": identity.tagline,
-        "inLanguage": identity.language,
-        "image": absolute_url(identity.cover_art),
+        **series(show),
+        "description": show.tagline,
+        "inLanguage": show.language,
+        "image": absolute_url(show.cover_art),
         "webFeed": url_for("feeds.podcast_feed", _external=True),
-        "author": host(identity),
+        "author": host(show),
     }
 
 
-def podcast_episode(identity: Identity, episode: FullEpisode) -> LinkedData:
+def podcast_episode(show: Show, episode: FullEpisode) -> LinkedData:
     """Describe an episode, for its page: its audio, its show, its host and guests."""
     duration = iso_duration(episode.duration_seconds)
     described: LinkedData = {
@@ -82,8 +82,8 @@ def podcast_episode(identity: Identity, episode: FullEpisode) -> LinkedData:
         "datePublished": episode.published_on.isoformat(),
         "duration": duration,
         "episodeNumber": episode.number,
-        "inLanguage": identity.language,
-        "image": absolute_url(identity.cover_art),
+        "inLanguage": show.language,
+        "image": absolute_url(show.cover_art),
         "associatedMedia": {
             "@type": "MediaObject",
             "contentUrl": url_for(
@@ -92,8 +92,8 @@ def podcast_episode(identity: Identity, episode: FullEpisode) -> LinkedData:
             "encodingFormat": "audio/mpeg",
             "duration": duration,
         },
-        "partOfSeries": series(identity),
-        "author": host(identity),
+        "partOfSeries": series(show),
+        "author": host(show),
     }
     if episode.guests:
         described["actor"] = [guest(person) for person in episode.guests]

@@ -48,6 +48,8 @@ type View = Callable[..., Awaitable[ResponseReturnValue]]
 
 log = logging.getLogger(__name__)
 
+EXTENSION = "podcast_site.page_caches"
+
 # Smaller bodies gain little from compression; Caddy still compresses them.
 COMPRESS_FROM_BYTES = 1024
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
@@ -152,16 +154,35 @@ def code_version(package_folder: Path) -> str:
     return digest.hexdigest()
 
 
-def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
-    """Give the app its page cache, its revision clock and the version of its code."""
-    app.extensions["page_cache"] = PageCache(max_entries, max_bytes)
+@dataclass(frozen=True)
+class PageCaches:
+    """What one worker keeps to answer content pages cheaply."""
+
+    pages: PageCache
     # Searches have endless variants, yet visitors type the same few words:
     # a small cache of their own keeps repeats cheap, and a stream of unique
     # queries from evicting the content pages.
-    app.extensions["search_cache"] = PageCache(max_entries // 4, max_bytes // 8)
-    app.extensions["revision_clock"] = RevisionClock(revision_ttl_seconds)
-    app.extensions["code_version"] = code_version(Path(app.root_path))
+    searches: PageCache
+    revision_clock: RevisionClock
+    # A hash of the package: a deploy changes every ETag.
+    code_version: str
+
+
+def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
+    """Give the app its page caches, its revision clock and the version of its code."""
+    app.extensions[EXTENSION] = PageCaches(
+        pages=PageCache(max_entries, max_bytes),
+        searches=PageCache(max_entries // 4, max_bytes // 8),
+        revision_clock=RevisionClock(revision_ttl_seconds),
+        code_version=code_version(Path(app.root_path)),
+    )
     app.after_request(make_conditional)
+
+
+def get_page_caches(app: Quart | None = None) -> PageCaches:
+    """Return the app's page caches (the running app's by default)."""
+    caches: PageCaches = (app or current_app).extensions[EXTENSION]
+    return caches
 
 
 def query_string(names: tuple[str, ...]) -> str:
@@ -174,10 +195,10 @@ def query_string(names: tuple[str, ...]) -> str:
     return f"?{urlencode(kept)}" if kept else ""
 
 
-def content_page(
+def cached_page(
     *,
     max_age: int = 0,
-    store: Literal["page_cache", "search_cache"] = "page_cache",
+    store: Literal["pages", "searches"] = "pages",
     forms: bool = False,
     query: tuple[str, ...] = (),
     cross_origin: bool = False,
@@ -186,7 +207,7 @@ def content_page(
 
     `max_age` lets clients reuse the page without asking (feeds); 0 means
     "ask every time", which then costs a 304. `store` names the cache the
-    rendered page goes into: "search_cache" for URLs with endless variants.
+    rendered page goes into: "searches" for URLs with endless variants.
     `forms=True` is for pages with a form: the page is rendered and cached
     once with a placeholder where the CSRF token goes, and each visitor gets
     their own token swapped in (so the page and its ETag are private).
@@ -201,8 +222,9 @@ def content_page(
     def decorator(view: View) -> View:
         @wraps(view)
         async def cached_view(*args: object, **kwargs: object) -> ResponseReturnValue:
-            clock: RevisionClock = current_app.extensions["revision_clock"]
-            cache: PageCache = current_app.extensions[store]
+            caches = get_page_caches()
+            clock = caches.revision_clock
+            cache = caches.searches if store == "searches" else caches.pages
             stale = False
             try:
                 revision = await clock.current()
@@ -213,8 +235,7 @@ def content_page(
             path = request.path + query_string(query)
             key = f"{revision}|{request.host}|{path}"
             token = csrf.csrf_token() if forms else ""
-            version = current_app.extensions["code_version"]
-            etag = hashlib.blake2b(f"{version}|{key}|{token}".encode(), digest_size=16)
+            etag = hashlib.blake2b(f"{caches.code_version}|{key}|{token}".encode(), digest_size=16)
             headers = {
                 "Cache-Control": (
                     "private, no-cache"
@@ -293,7 +314,7 @@ async def encoded_response(
 async def make_conditional(response: Response) -> Response:
     """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
 
-    Pages not served by `page_cache.content_page` may be personal (the CSRF token
+    Pages not served by `page_cache.cached_page` may be personal (the CSRF token
     in a form), so they are `private`: only the visitor's browser may keep them.
     Those served by it carry its ETag and have answered `If-None-Match` already.
     """

@@ -7,7 +7,7 @@ from quart import Quart, abort, current_app, request, url_for
 
 from podcast_site.web.inputs import PLAIN_NUMBER
 
-# Where caching.content_page leaves the query parameters a view reads.
+# Where caching.cached_page leaves the query parameters a view reads.
 QUERY_ATTRIBUTE = "page_query"
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
@@ -62,7 +62,7 @@ def read_query(names: tuple[str, ...]) -> dict[str, str]:
 def page_url(number: int) -> str:
     """Return the current URL showing another page (the first has no `?page=`).
 
-    Of the query it keeps what the view reads (content_page's `query`): a
+    Of the query it keeps what the view reads (cached_page's `query`): a
     cached page is shared by every URL that differs only in the rest, so a
     `?utm_source=` in one visitor's URL must not end up in everyone's links.
     """

@@ -17,7 +17,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
-from podcast_site.core.settings import Settings
+from podcast_site.core.settings import get_settings
 from podcast_site.web.visitors import client_address, keyed_hash
 
 # Where @limited leaves the limit names on a view (and the structural test finds them).
@@ -40,7 +40,7 @@ async def check_rate_limits() -> None:
     names: tuple[str, ...] = getattr(view, LIMITS_ATTRIBUTE, ())
     if not names:
         return
-    settings: Settings = current_app.extensions["settings"]
+    settings = get_settings()
     limits = {name: settings.rate_limits[name] for name in names}
     session = get_session()
     window_seconds = {name: limit.seconds for name, limit in limits.items()}

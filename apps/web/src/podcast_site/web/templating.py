@@ -15,8 +15,8 @@ import jinja2
 import quart
 from quart import Quart, current_app, g, request, session
 
-from podcast_site.core.settings import Settings
-from podcast_site.core.show import Identity
+from podcast_site.core.settings import get_settings
+from podcast_site.core.show import Show
 
 # XML 1.0 cannot carry these at all, not even escaped.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -44,10 +44,12 @@ def absolute_url(path_or_url: str) -> str:
 
 def media_url(path_or_url: str) -> str:
     """Return the absolute URL of a media file (`audio/1.mp3`) under MEDIA_BASE_URL."""
-    settings: Settings = current_app.extensions["settings"]
+    settings = get_settings()
     return urljoin(absolute_url(settings.media_base_url), path_or_url)
 
 
+# Where the app keeps its rendering environment and the URLs built so far.
+JINJA, URLS = "podcast_site.jinja", "podcast_site.urls"
 # About 2 MB. A full cache starts over: at worst each URL is built as without it.
 MAX_CACHED_URLS = 8192
 
@@ -65,7 +67,7 @@ def url_for(endpoint: str, **values: Any) -> str:
     this_request = request._get_current_object()  # one context lookup, not three
     key: tuple[Any, ...] = (this_request.scheme, this_request.host, this_request.root_path)
     key += (endpoint, *sorted(values.items()))
-    urls: dict[tuple[Any, ...], str] = current_app.extensions["urls"]
+    urls: dict[tuple[Any, ...], str] = current_app.extensions[URLS]
     try:
         return urls[key]
     except KeyError:
@@ -80,13 +82,13 @@ def url_for(endpoint: str, **values: Any) -> str:
 
 def render(template: str, **context: Any) -> str:
     """Render a template with what Quart gives every template (request, session, g)."""
-    environment: jinja2.Environment = current_app.extensions["jinja"]
+    environment: jinja2.Environment = current_app.extensions[JINJA]
     return environment.get_template(template).render(
         request=request, session=session, g=g, **context
     )
 
 
-def init_app(app: Quart, identity: Identity) -> None:
+def init_app(app: Quart, show: Show) -> None:
     """Make the rendering environment; register the filters and `site` (the show's identity)."""
     quart_environment = app.jinja_env
     environment = jinja2.Environment(
@@ -97,10 +99,10 @@ def init_app(app: Quart, identity: Identity) -> None:
     # The same dicts: filters and globals that Quart or a blueprint adds later count too.
     environment.globals = quart_environment.globals
     environment.filters = quart_environment.filters
-    app.extensions["jinja"] = environment
-    app.extensions["urls"] = {}
+    app.extensions[JINJA] = environment
+    app.extensions[URLS] = {}
     app.jinja_env.globals["url_for"] = url_for
-    app.jinja_env.globals["site"] = identity
+    app.jinja_env.globals["site"] = show
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["xml_text"] = xml_text

@@ -9,7 +9,7 @@ from quart_schema import Info, OpenAPIProvider, QuartSchema, document_response
 from quart_schema.typing import Model
 from werkzeug.routing import BaseConverter, Rule
 
-from podcast_site.core.show import Identity
+from podcast_site.core.show import Show
 from podcast_site.views.api.schemas import ApiError, RetryAfter
 from podcast_site.web.inputs import MAX_EPISODE_NUMBER, EpisodeNumberConverter
 
@@ -69,13 +69,13 @@ def document_errors[View: Callable[..., object]](*statuses: int) -> Callable[[Vi
     return decorator
 
 
-def init_app(app: Quart, identity: Identity) -> None:
+def init_app(app: Quart, show: Show) -> None:
     """Serve /openapi.json, described by ApiOnlyOpenAPIProvider."""
     # Only the machine-readable description: the interactive docs pages load
     # their scripts from public CDNs, which the site's CSP rightly refuses.
     QuartSchema(
         app,
-        info=Info(title=f"{identity.name} API", version="1"),
+        info=Info(title=f"{show.name} API", version="1"),
         openapi_provider_class=ApiOnlyOpenAPIProvider,
         swagger_ui_path=None,
         redoc_ui_path=None,

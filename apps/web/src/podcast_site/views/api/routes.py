@@ -18,7 +18,7 @@ from podcast_site.views.api.schemas import (
     SearchResults,
 )
 from podcast_site.views.search import clean_query
-from podcast_site.web.page_cache import content_page
+from podcast_site.web.page_cache import cached_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import url_for
 
@@ -49,7 +49,7 @@ def summarise(episode: EpisodeItem) -> dict[str, object]:
 # The cache decorator goes outermost: it stores the finished JSON response.
 @blueprint.get("/episodes")
 @limited("api")
-@content_page(query=("page", "per_page"))
+@cached_page(query=("page", "per_page"))
 @document_errors()
 @validate_querystring(EpisodeListQuery)
 @validate_response(EpisodeListPage)
@@ -79,7 +79,7 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodeListPage:
 
 @blueprint.get("/episodes/<episode_number:number>")
 @limited("api")
-@content_page()
+@cached_page()
 @document_errors(404)
 @validate_response(EpisodeDetail)
 async def get_episode(number: int) -> EpisodeDetail:
@@ -105,7 +105,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 
 @blueprint.get("/search")
 @limited("api", "search")
-@content_page(store="search_cache", query=("q", "limit"))
+@cached_page(store="searches", query=("q", "limit"))
 @document_errors()
 @validate_querystring(SearchQuery)
 @validate_response(SearchResults)
