@@ -1,12 +1,15 @@
-"""Settings: secrets from files, and refusing an unsafe production start."""
+"""Settings: secrets from files, refusing an unsafe production start, and each one passed on."""
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from podcast_site.core.settings import RateLimit, Settings
+from tests.web.paths import REPO_ROOT
 
 
 def write_secret(tmp_path: Path, name: str, value: str) -> str:
@@ -118,3 +121,46 @@ def test_rate_limits_are_read_as_requests_per_seconds(monkeypatch: pytest.Monkey
     monkeypatch.setenv("RATE_LIMIT_API", "120 per minute")
     with pytest.raises(ValidationError, match="rate_limit_api"):
         Settings()
+
+
+# Settings no server passes through compose.yaml or stack.yaml, and why. Every
+# other setting reaches web and migrate from both, so an .env line is never
+# ignored on one of them.
+NOT_PASSED = {
+    "DEBUG": "development only: compose.dev.yaml turns it on",
+    "APP_VERSION": "baked into the image when it is built",
+    "SITE_FILE": "the image's site.toml, where the default looks",
+    "CONTENT_DIR": "the image's content/, where the default looks",
+    "DB_PORT": "Postgres's own port, the default",
+    "DB_APP_USER": "podcast_app, the default, which migrate creates",
+    "SEND_MAIL": "every worker sends; only the app's tests turn it off",
+}
+# Settings that compose.yaml and stack.yaml set themselves (the database's
+# address and roles, the secrets' files, Caddy's network), so .env has no say.
+SET_BY_THE_COMPOSE_FILES = {
+    "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_APP_PASSWORD",
+    "SECRET_KEY", "SMTP_PASSWORD", "FORWARDED_ALLOW_IPS",
+}  # fmt: skip
+
+
+def environment_names(compose_file: Path) -> set[str]:
+    """Return the variables a compose file gives web or migrate (NAME, or NAME for NAME_FILE)."""
+    services = yaml.safe_load(compose_file.read_text())["services"]
+    names = {name for service in ("web", "migrate") for name in services[service]["environment"]}
+    return {name.removesuffix("_FILE") for name in names}
+
+
+@pytest.mark.parametrize("compose_file", ["compose.yaml", "stack.yaml"])
+def test_every_setting_reaches_the_app_from_the_compose_files(compose_file: str) -> None:
+    settings = {name.upper() for name in Settings.model_fields}
+    passed = environment_names(REPO_ROOT / compose_file)
+    assert settings - passed == set(NOT_PASSED), f"set in {compose_file}, or say why not"
+    assert not set(NOT_PASSED) & passed, "passed after all: take it off NOT_PASSED"
+
+
+def test_every_setting_an_owner_may_change_is_described_in_the_env_example() -> None:
+    example = (REPO_ROOT / ".env.example").read_text()
+    described = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.M))
+    settings = {name.upper() for name in Settings.model_fields}
+    owned = settings - set(NOT_PASSED) - SET_BY_THE_COMPOSE_FILES
+    assert owned - described == set(), "describe these in .env.example"

@@ -78,12 +78,8 @@ def parse_rate_limit(value: Any) -> Any:
 RateLimitSetting = Annotated[RateLimit, NoDecode, BeforeValidator(parse_rate_limit)]
 
 
-class Settings(BaseSettings):
-    """Everything the site can be configured with; see .env.example."""
-
-    # hide_input_in_errors: a refused setting's error would otherwise quote
-    # the raw input, secrets read from their files included, into the log.
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+class SiteSettings(BaseModel):
+    """Which site this is: its address, development or production, its secret key."""
 
     # The public host name (as in the Caddyfile). Unless APP_ENV says otherwise,
     # a local name means development and any other name production, so a real
@@ -97,38 +93,15 @@ class Settings(BaseSettings):
     # The show's identity (name, host, feed details): one committed file, not
     # the environment, because it is the same on every server.
     site_file: Path = Path("site.toml")
-
-    # Where the content's media (audio, guest photos) are served from: this
-    # site's /media/ (Caddy, from content/media), or a CDN in production, e.g. a
-    # Bunny pull zone whose origin is https://<your domain>/media/.
-    media_base_url: str = Field(default="/media/", pattern=r"^(/|https://)\S*/$")
-
-    # Where sign-up e-mails go out (mailer.py): an SMTP server, with TLS from the
-    # start (`tls`, usually port 465), upgraded (`starttls`, 587) or none (a
-    # local catcher only). Empty host: the development mail catcher locally;
-    # in production the mails wait in the queue, and make doctor says so.
-    smtp_host: str = ""
-    smtp_port: int = Field(default=587, gt=0, lt=65536)
-    smtp_tls: Literal["tls", "starttls", "none"] = "starttls"
-    smtp_user: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    # The sender; empty means the show's owner (site.toml), by the show's name.
-    mail_from: str = ""
-    # Whether this process sends the queue (every web worker does, by default;
-    # any number may, and each message still goes out once).
-    send_mail: bool = True
-
-    # Rendered pages kept per worker (a page is 5-30 KB).
-    page_cache_entries: int = Field(default=1024, ge=0)
-    # ...and this much memory at most, compressed copies included: the bound
-    # that matters on a small server (a feed of 300 episodes is about 0.9 MB).
-    page_cache_megabytes: int = Field(default=32, ge=0)
-    # How long a worker trusts the content revision it last read: content
-    # changes show within this time, and cached pages need no query meanwhile.
-    content_revision_ttl_seconds: float = Field(default=2.0, ge=0)
-
     # Only a development site may generate a throwaway key; production refuses to start.
     secret_key: SecretStr | None = None
+    # Who may set X-Forwarded-For/-Proto: Caddy, on the compose network. The web
+    # container publishes no port, so only containers of this stack can reach it.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
+class DatabaseSettings(BaseModel):
+    """Where Postgres is, who connects, and how the pool is sized and timed out."""
 
     db_host: str = "localhost"
     db_port: int = 5432
@@ -152,26 +125,107 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
 
+    @property
+    def database_url(self) -> URL:
+        """Build the asyncpg URL; `URL.create` quotes any character in the password."""
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.db_user,
+            password=self.db_password.get_secret_value() or None,
+            host=self.db_host,
+            port=self.db_port,
+            database=self.db_name,
+        )
+
+
+class ContentSettings(BaseModel):
+    """Where the content folder is, and where its media are served from."""
+
     # Load the content folder into an empty database at start-up (make up), so a
     # fresh local site has episodes. Ignored in production, which never seeds.
     load_demo_content: bool = False
     # The episodes, guests and sponsors that `podcast-site import-content` and
     # `load-demo` read (content/ in the repository, /app/content in the image).
     content_dir: Path = Path("content")
+    # Where the content's media (audio, guest photos) are served from: this
+    # site's /media/ (Caddy, from content/media), or a CDN in production, e.g. a
+    # Bunny pull zone whose origin is https://<your domain>/media/.
+    media_base_url: str = Field(default="/media/", pattern=r"^(/|https://)\S*/$")
 
-    # Who may set X-Forwarded-For/-Proto: Caddy, on the compose network. The web
-    # container publishes no port, so only containers of this stack can reach it.
-    forwarded_allow_ips: str = "127.0.0.1"
 
-    # Per client address, counted in Postgres so that every worker and web
-    # container shares one count (rate_limits.py); RATE_LIMIT_SEARCH=30/60.
-    # A search is the costliest page (only repeats are cached): the HTML
-    # search and the API's share this budget, and an API search counts
-    # against both.
+class MailSettings(BaseModel):
+    """How the newsletter's mail goes out (background/mailer.py)."""
+
+    # An SMTP server, with TLS from the start (`tls`, usually port 465),
+    # upgraded (`starttls`, 587) or none (a local catcher only). Empty host:
+    # the development mail catcher locally; in production the mails wait in
+    # the queue, and make doctor says so.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_tls: Literal["tls", "starttls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # The sender; empty means the show's owner (site.toml), by the show's name.
+    mail_from: str = ""
+    # Whether this process sends the queue (every web worker does, by default;
+    # any number may, and each message still goes out once).
+    send_mail: bool = True
+
+
+class PageCacheSettings(BaseModel):
+    """How much each worker keeps of rendered pages, and how fresh (web/page_cache.py)."""
+
+    # Rendered pages kept per worker (a page is 5-30 KB).
+    page_cache_entries: int = Field(default=1024, ge=0)
+    # ...and this much memory at most, compressed copies included: the bound
+    # that matters on a small server (a feed of 300 episodes is about 0.9 MB).
+    page_cache_megabytes: int = Field(default=32, ge=0)
+    # How long a worker trusts the content revision it last read: content
+    # changes show within this time, and cached pages need no query meanwhile.
+    content_revision_ttl_seconds: float = Field(default=2.0, ge=0)
+
+
+class RateLimitSettings(BaseModel):
+    """Per client address, counted in Postgres so that every worker and container shares one count.
+
+    Written `RATE_LIMIT_SEARCH=30/60` (web/rate_limits.py). A search is the
+    costliest page (only repeats are cached): the HTML search and the API's
+    share this budget, and an API search counts against both.
+    """
+
     rate_limit_search: RateLimitSetting = RateLimit(requests=30, seconds=60)
     rate_limit_api: RateLimitSetting = RateLimit(requests=120, seconds=60)
     # A person signs up once or twice; a script signs up thousands of addresses.
     rate_limit_signup: RateLimitSetting = RateLimit(requests=5, seconds=600)
+
+    @property
+    def rate_limits(self) -> dict[str, RateLimit]:
+        """Return the limits by the names views use (`@rate_limits.limited("search")`)."""
+        return {
+            "search": self.rate_limit_search,
+            "api": self.rate_limit_api,
+            "signup": self.rate_limit_signup,
+        }
+
+
+class Settings(
+    SiteSettings,
+    DatabaseSettings,
+    ContentSettings,
+    MailSettings,
+    PageCacheSettings,
+    RateLimitSettings,
+    BaseSettings,
+):
+    """Everything the site can be configured with, by concern; see .env.example.
+
+    Each field is read from the environment variable of its name in upper
+    case (DB_POOL_SIZE), or from the file that `<NAME>_FILE` names.
+    """
+
+    # hide_input_in_errors: a refused setting's error would otherwise quote
+    # the raw input, secrets read from their files included, into the log.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
     @classmethod
     def settings_customise_sources(
@@ -224,15 +278,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def rate_limits(self) -> dict[str, RateLimit]:
-        """Return the limits by the names views use (`@rate_limits.limited("search")`)."""
-        return {
-            "search": self.rate_limit_search,
-            "api": self.rate_limit_api,
-            "signup": self.rate_limit_signup,
-        }
-
-    @property
     def seeds_demo_content(self) -> bool:
         """Say whether an empty database gets the demo content (never in production)."""
         return self.load_demo_content and not self.is_production
@@ -241,18 +286,6 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         """Say whether this is the live site."""
         return self.app_env == "production"
-
-    @property
-    def database_url(self) -> URL:
-        """Build the asyncpg URL; `URL.create` quotes any character in the password."""
-        return URL.create(
-            "postgresql+asyncpg",
-            username=self.db_user,
-            password=self.db_password.get_secret_value() or None,
-            host=self.db_host,
-            port=self.db_port,
-            database=self.db_name,
-        )
 
     def signing_key(self) -> str:
         """Return the secret key, or a throwaway one for a development site."""
