@@ -16,6 +16,8 @@ step "ruff format --check"
 ruff format --check .
 step "mypy"
 mypy
+step "lint-imports (the layers of the package)"
+lint-imports --no-cache
 step "blog tests (pytest tests/blog)"
 pytest -p no:cacheprovider tests/blog
 step "app tests (pytest tests/web)"

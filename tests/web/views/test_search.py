@@ -6,7 +6,6 @@ import pytest
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podcast_site.views.search import clean_query
 from tests.web.factories import add_episode
 from tests.web.helpers import page_text
 
@@ -101,8 +100,3 @@ async def test_odd_queries_get_a_clean_page_never_a_500(client: Client, query: s
 async def test_a_huge_query_is_a_400_with_a_message(client: Client) -> None:
     page = await page_text(client, "/search?q=" + "backups+" * 100, status=400)
     assert "Please shorten your search to 200 characters or fewer." in page
-
-
-def test_queries_are_squeezed_to_single_spaces() -> None:
-    # NUL and the other control characters never get here: see tests/web/test_inputs.py.
-    assert clean_query("  back ups\t\n caching\r\n ") == "back ups caching"

@@ -17,7 +17,12 @@ from werkzeug.routing import PathConverter, Rule
 from podcast_site.app import create_app
 from podcast_site.core.database import Database, get_database
 from podcast_site.core.settings import RateLimit, Settings
-from podcast_site.web.inputs import EpisodeNumberConverter, SlugConverter, TokenConverter
+from podcast_site.web.inputs import (
+    EpisodeNumberConverter,
+    SlugConverter,
+    TokenConverter,
+    clean_search,
+)
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import csrf_token
 
@@ -229,3 +234,8 @@ async def test_a_client_error_is_one_log_line_without_a_traceback(
     (record,) = [r for r in caplog.records if r.name == "podcast_site.web.error_pages"]
     assert record.getMessage() == "GET /guests/no-one\\r\\nforged 404"
     assert record.exc_info is None
+
+
+def test_searches_are_squeezed_to_single_spaces() -> None:
+    # NUL and the other control characters never get that far (above).
+    assert clean_search("  back ups\t\n caching\r\n ") == "back ups caching"

@@ -6,6 +6,7 @@ from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
+from podcast_site.web.inputs import MAX_SEARCH_LENGTH, clean_search
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import Page, requested_page
 from podcast_site.web.rate_limits import limited
@@ -13,13 +14,7 @@ from podcast_site.web.templating import render
 
 blueprint = Blueprint("search", __name__)
 
-MAX_QUERY_LENGTH = 200
 RESULTS_PER_PAGE = 20
-
-
-def clean_query(raw: str) -> str:
-    """Squeeze whitespace: the rest is searched as typed (inputs.py refused control characters)."""
-    return " ".join(raw.split())
 
 
 def highlight(snippet: str) -> Markup:
@@ -36,10 +31,10 @@ def highlight(snippet: str) -> Markup:
 @cached_page(store="searches", query=("q", "page"))
 async def search() -> ResponseReturnValue:
     """Show the search form and, for a query, the ranked results."""
-    text = clean_query(request.args.get("q", ""))
-    if len(text) > MAX_QUERY_LENGTH:
-        message = f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."
-        return render("search.html", query=text[:MAX_QUERY_LENGTH], error=message), 400
+    text = clean_search(request.args.get("q", ""))
+    if len(text) > MAX_SEARCH_LENGTH:
+        message = f"Please shorten your search to {MAX_SEARCH_LENGTH} characters or fewer."
+        return render("search.html", query=text[:MAX_SEARCH_LENGTH], error=message), 400
     number = requested_page()  # first: a made-up `page` is a 404, not a form to cache
     if not text:
         return render("search.html", query=text)

@@ -33,6 +33,8 @@ MAX_PATH_BYTES = 1024
 # if each is four bytes of UTF-8, percent-encoded. Trackers' parameters
 # (utm_*, fbclid) fit beside it.
 MAX_QUERY_STRING_BYTES = 4096
+# The longest search the site answers (the page's and the API's).
+MAX_SEARCH_LENGTH = 200
 # C0 controls and DEL, but not tab, newline and carriage return, which a
 # textarea may send. No keyboard types the others; Postgres refuses NUL.
 CONTROL_CHARACTER_RANGES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
@@ -91,6 +93,11 @@ class TokenConverter(BaseConverter):
     """Match a signed link token: URL-safe base64 parts joined by dots."""
 
     regex = r"[A-Za-z0-9_.-]{1,200}"
+
+
+def clean_search(raw: str) -> str:
+    """Squeeze a search's whitespace: the rest is searched as typed (control characters refused)."""
+    return " ".join(raw.split())
 
 
 def check_encoded(raw: bytes, what: str) -> None:

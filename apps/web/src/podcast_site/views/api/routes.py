@@ -17,7 +17,7 @@ from podcast_site.views.api.schemas import (
     SearchResult,
     SearchResults,
 )
-from podcast_site.views.search import clean_query
+from podcast_site.web.inputs import clean_search
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import url_for
@@ -111,7 +111,7 @@ async def get_episode(number: int) -> EpisodeDetail:
 @validate_response(SearchResults)
 async def search(query_args: SearchQuery) -> SearchResults:
     """Search titles, summaries, show notes and transcripts."""
-    text = clean_query(query_args.q)
+    text = clean_search(query_args.q)
     found = queries.SearchHits([], 0)
     if text:
         found = await queries.search_episodes(get_session(), text, limit=query_args.limit)

@@ -5,8 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from podcast_site.views.search import MAX_QUERY_LENGTH
-from podcast_site.web.inputs import WITHOUT_CONTROL_CHARACTERS, QueryInteger
+from podcast_site.web.inputs import MAX_SEARCH_LENGTH, WITHOUT_CONTROL_CHARACTERS, QueryInteger
 
 MAX_PAGE_SIZE = 100
 
@@ -38,7 +37,7 @@ class EpisodeListQuery(BaseModel):
 class SearchQuery(BaseModel):
     """What to search for, and how many results at most."""
 
-    q: str = Field(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=WITHOUT_CONTROL_CHARACTERS)
+    q: str = Field(min_length=1, max_length=MAX_SEARCH_LENGTH, pattern=WITHOUT_CONTROL_CHARACTERS)
     limit: QueryInteger = Field(default=10, ge=1, le=50)
 
 
