@@ -12,7 +12,6 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from podcast_site.app import create_app
-from podcast_site.background.housekeeping import keep_house
 from podcast_site.core.models import RateLimitWindow
 from podcast_site.core.settings import Settings
 from podcast_site.web.rate_limits import LIMITS_ATTRIBUTE
@@ -150,20 +149,6 @@ async def test_the_windows_are_unlogged_so_counting_waits_for_no_disk_flush(
         text("SELECT relpersistence::text FROM pg_class WHERE relname = 'rate_limit_windows'")
     )
     assert persistence == "u"
-
-
-async def test_housekeeping_deletes_only_ended_windows(
-    client: Client, session: AsyncSession
-) -> None:
-    for visitor in (VISITOR, OTHER_VISITOR):
-        await client.get("/search?q=x", scope_base=as_visitor(visitor))
-    ended, ongoing = await session.scalars(select(RateLimitWindow))
-    ended.ends_at = datetime.now(UTC) - timedelta(seconds=1)
-    await session.flush()
-
-    await keep_house(session)
-
-    assert list(await session.scalars(select(RateLimitWindow))) == [ongoing]
 
 
 @pytest.fixture

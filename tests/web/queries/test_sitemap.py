@@ -1,0 +1,18 @@
+"""What the sitemap reads: every episode's URL parts, every guest's slug."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from podcast_site import queries
+from tests.web.factories import add_episode, add_guest
+
+
+async def test_the_sitemap_reads_every_episode_and_guest(session: AsyncSession) -> None:
+    await add_guest(session, "zoe-example")
+    await add_guest(session, "ada-example")
+    await add_episode(session, 1, transcript="[00:00:01] Ada: Hi.")
+    await add_episode(session, 2)
+
+    urls = await queries.list_episode_urls(session)
+
+    assert [(url.number, url.has_transcript) for url in urls] == [(2, False), (1, True)]
+    assert list(await queries.list_guest_slugs(session)) == ["ada-example", "zoe-example"]
