@@ -123,7 +123,7 @@ fi
 
 echo
 echo "== e-mail"
-# Queued mail not sent yet (mailer.py): how many, how old, and why.
+# Queued mail not sent yet (background/mailer.py): how many, how old, and why.
 queue=$(docker compose exec -T db psql --username=podcast --dbname=podcast --no-align --tuples-only \
     --field-separator='|' --command="SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))::int, 0),
         coalesce((array_agg(last_error ORDER BY send_after DESC) FILTER (WHERE last_error IS NOT NULL))[1], '')

@@ -119,7 +119,7 @@ async def test_the_openapi_document_states_every_status_and_required_parameter(
     too_many = operations["/api/search"]["responses"]["429"]
     assert too_many["headers"]["retry-after"]["required"] is True
 
-    # The documented error is what errors.py sends.
+    # The documented error is what web/error_pages.py sends.
     schema = operations["/api/episodes/{number}"]["responses"]["404"]["content"]
     error_schema = schema["application/json"]["schema"]
     body = await (await client.get("/api/episodes/999")).get_json()

@@ -80,7 +80,7 @@ def read_content(root: Path) -> Content:
     if not root.is_dir():
         raise ContentError(f"{root} is not a folder")
     problems: list[str] = []
-    # Slugs as long as their columns allow (models.py).
+    # Slugs as long as their columns allow (core/models.py).
     guests = [
         GuestContent(slug, meta, body)
         for _, slug, meta, body in _read_folder(

@@ -88,7 +88,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # No pre-ping: it costs a round trip on every request (about a
         # millisecond, measured). A connection the server closed (a database
         # restart) is dropped at checkout instead, for free (below); one that
-        # breaks during a query fails that request as a 503 (errors.py).
+        # breaks during a query fails that request as a 503 (is_database_unavailable, below).
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "server_settings": {

@@ -209,7 +209,7 @@ class EpisodeDownload(Base):
 class DownloadSalt(Base):
     """The random salt of one UTC day's listener keys.
 
-    Deleted after its day (housekeeping.py), with the day's listener keys: from
+    Deleted after its day (background/housekeeping.py), with the day's listener keys: from
     then on nobody, not even with the database and the secret key, can tell
     whether a given address and user agent downloaded anything that day.
     """
@@ -236,9 +236,9 @@ class DownloadListener(Base):
 class RateLimitWindow(Base):
     """How many requests one client sent in its current window of one rate limit.
 
-    The client is a keyed hash of its address (visitors.py), never the address.
+    The client is a keyed hash of its address (web/visitors.py), never the address.
     A window starts with the client's first request and ends `seconds` later;
-    rows whose window ended are deleted by housekeeping.py. Unlogged
+    rows whose window ended are deleted by background/housekeeping.py. Unlogged
     (migration 0008): counting a request waits for no disk flush, and a
     crash only starts every window afresh.
     """

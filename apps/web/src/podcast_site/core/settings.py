@@ -106,7 +106,7 @@ class DatabaseSettings(BaseModel):
     db_host: str = "localhost"
     db_port: int = 5432
     db_name: str = "podcast"
-    # web connects as DB_USER=podcast_app (privileges.py: rows only, no DDL);
+    # web connects as DB_USER=podcast_app (core/privileges.py: rows only, no DDL);
     # migrate, backup and `make psql` as the owner, podcast.
     db_user: str = "podcast"
     db_password: SecretStr = SecretStr("")

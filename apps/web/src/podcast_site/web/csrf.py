@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 FIELD = "csrf_token"
 # What a page cached for everyone carries where the token goes; each response
-# swaps in the visitor's own token (see caching.cached_page). Random, so no
+# swaps in the visitor's own token (see page_cache.cached_page). Random, so no
 # content can ever contain it by accident.
 PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 

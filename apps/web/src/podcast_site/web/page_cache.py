@@ -2,7 +2,7 @@
 
 A content page depends only on its URL, the published content and the code,
 so its ETag is a hash of the three. The content part is the content revision,
-which database triggers replace on every content write (see models.py); each
+which database triggers replace on every content write (see core/models.py); each
 worker re-reads it at most every `content_revision_ttl_seconds`. A repeat
 visit is then a 304, and a first visit is served from a small per-worker
 cache of rendered pages, mostly without touching the database. A content

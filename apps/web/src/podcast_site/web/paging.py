@@ -7,7 +7,7 @@ from quart import Quart, abort, current_app, request, url_for
 
 from podcast_site.web.inputs import PLAIN_NUMBER
 
-# Where caching.cached_page leaves the query parameters a view reads.
+# Where page_cache.cached_page leaves the query parameters a view reads.
 QUERY_ATTRIBUTE = "page_query"
 # No list is this long; a larger number is a made-up URL (404, not a query).
 MAX_PAGE = 100_000
