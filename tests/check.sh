@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make check` inside the runner container: the fast checks, in the order that
 # fails soonest. Run it natively too, with DB_* pointing at a Postgres your
-# user may create databases on (README: "Without Docker").
+# user may create databases on (docs/architecture.md: "Without Docker").
 ### Usage: tests/check.sh [pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ step "mypy"
 mypy
 step "lint-imports (the layers of the package)"
 lint-imports --no-cache
-step "blog tests (pytest tests/blog)"
-pytest -p no:cacheprovider tests/blog
+step "blog and docs tests (pytest tests/blog tests/docs: formulas, relative links)"
+pytest -p no:cacheprovider tests/blog tests/docs
 step "app tests (pytest tests/web)"
 pytest -p no:cacheprovider tests/web "$@"

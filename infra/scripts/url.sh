@@ -13,6 +13,6 @@ echo "The site is up: $url"
 if [ "$site" = localhost ]; then
     ca="$SECRETS_DIR/caddy-local-ca.crt"
     docker compose cp caddy:/data/caddy/pki/authorities/local/root.crt "$ca" 2> /dev/null
-    echo "Its certificate comes from Caddy's local CA: trust $ca (README: \"Trust the local certificate\"), or:"
+    echo "Its certificate comes from Caddy's local CA: trust $ca (docs/troubleshooting.md: \"Trust the local certificate\"), or:"
     echo "  curl --cacert $ca $url"
 fi
