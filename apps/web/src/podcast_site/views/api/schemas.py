@@ -11,7 +11,7 @@ MAX_PAGE_SIZE = 100
 
 
 class ApiError(BaseModel):
-    """An error: its HTTP status, its name, and what to do about it (web/error_pages.py writes these)."""
+    """An error: its HTTP status, its name, and what to do about it (web/error_pages.py)."""
 
     status: int
     error: str
