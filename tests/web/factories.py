@@ -1,6 +1,6 @@
 """Create rows for tests with sensible defaults; override only what a test is about."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +32,12 @@ async def add_sponsor(session: AsyncSession, slug: str = "acme", **fields: Any) 
 
 
 async def add_episode(session: AsyncSession, number: int = 1, **fields: Any) -> Episode:
-    """Insert an episode (published `number` weeks after a fixed date) and flush it."""
+    """Insert a public episode (published `number` weeks after a fixed day) and flush it."""
     values: dict[str, Any] = {
         "slug": f"episode-{number}",
         "title": f"Episode {number}",
         "summary": f"What episode {number} is about.",
-        "published_on": date(2026, 1, 6) + timedelta(weeks=number),
+        "published_at": datetime(2026, 1, 6, tzinfo=UTC) + timedelta(weeks=number),
         "duration_seconds": 2400,
         "audio_url": f"https://cdn.test.example/{number}.mp3",
         "audio_bytes": 2400 * 16_000,

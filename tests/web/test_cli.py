@@ -63,7 +63,7 @@ async def query(settings: Settings, sql: str, *args: Any) -> Any:
 async def test_import_content_is_idempotent(capsys: pytest.CaptureFixture[str]) -> None:
     assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
     first = capsys.readouterr().out
-    assert "created episode 1 (first-steps)" in first
+    assert "new: 001 First steps & small servers (public)" in first
     assert "6 created, 0 updated, 0 unchanged" in first
 
     assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0

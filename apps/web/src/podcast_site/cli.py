@@ -12,11 +12,14 @@ from sqlalchemy.exc import DBAPIError
 
 from podcast_site import queries
 from podcast_site.content.importer import import_content
-from podcast_site.content.reader import ContentError, read_content
+from podcast_site.content.media import AudioError
+from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
+from podcast_site.content.reader import ContentError, check_audio, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core import privileges
 from podcast_site.core.database import Database, create_engine, is_database_unavailable
 from podcast_site.core.settings import Settings
+from podcast_site.core.show import SiteFileError, read_show
 
 
 class CommandError(Exception):
@@ -38,13 +41,23 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool) -> str:
-    """Import the content folder in one transaction and describe what changed."""
+async def sync_content(
+    settings: Settings, path: Path, *, only_into_empty: bool, require_media: bool = False
+) -> str:
+    """Import the content folder in one transaction and describe what changed.
+
+    Each episode's audio that is here (MEDIA_DIR, or the content's own media/)
+    is checked against its front matter first; `require_media` (a deploy, on
+    the server) also refuses a published episode whose audio is missing.
+    """
     started = time.monotonic()
     content = read_content(path)
+    media_folders = [settings.media_dir, path / "media"]
+    audio_checked = check_audio(content, media_folders, require=require_media)
     note(
         f"checked {len(content.episodes)} episodes, {len(content.guests)} guests and "
-        f"{len(content.sponsors)} sponsors: no problems ({time.monotonic() - started:.1f} s)"
+        f"{len(content.sponsors)} sponsors: no problems ({time.monotonic() - started:.1f} s;"
+        f" {audio_checked} episodes' audio is here, and matches)"
     )
     timeout = {"db_statement_timeout_ms": IMPORT_STATEMENT_TIMEOUT_MS}
     database = Database(create_engine(settings.model_copy(update=timeout)))
@@ -58,9 +71,10 @@ async def sync_content(settings: Settings, path: Path, *, only_into_empty: bool)
                 progress=lambda done, total: note(
                     f"episodes: {done} of {total} ({time.monotonic() - started:.1f} s)"
                 ),
+                media_folders=media_folders,
             )
             await session.commit()
-            return report.summary()
+            return report.summary(read_show(settings.site_file).zone)
     finally:
         await database.engine.dispose()
 
@@ -89,6 +103,27 @@ async def wait_for_database(settings: Settings, seconds: float) -> str:
                 await asyncio.sleep(1)
     finally:
         await engine.dispose()
+
+
+def new_episode(settings: Settings, audio: Path, title: str | None, publish: str | None) -> str:
+    """Write the next episode file for a recording, and say what to do next."""
+    zone = read_show(settings.site_file).zone
+    now = datetime.now(UTC)
+    release = parse_release_time(publish, zone, now) if publish else None
+    written = write_new_episode(
+        settings.content_dir, settings.media_dir, audio, title=title, release=release, now=now
+    )
+    when = (
+        "a draft: set `status: published` when it is ready"
+        if release is None
+        else f"goes public {release.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    )
+    return (
+        f"wrote {written.episode_file} ({when})\n"
+        f"copied the audio to {written.audio_file}\n"
+        f"next: write its TODO lines, then `make import` to check it here,"
+        f" `make media-push` and `make deploy` to publish it"
+    )
 
 
 def generate_catalog(episodes: int, folder: Path) -> str:
@@ -162,6 +197,20 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument(
             "path", type=Path, nargs="?", help="content folder (default: $CONTENT_DIR)"
         )
+        command.add_argument(
+            "--require-media",
+            action="store_true",
+            help="refuse a published episode whose audio is not in $MEDIA_DIR (a deploy)",
+        )
+    help_text = "write the next episode's file from a recording, measured, and copy the audio"
+    command = commands.add_parser("new-episode", help=help_text, description=help_text)
+    command.add_argument("audio", type=Path, help="the recording (.mp3, .m4a or .opus)")
+    command.add_argument("--title", help="the episode's title (default: from the file name)")
+    command.add_argument(
+        "--publish",
+        help="when it goes public: 2027-01-12 06:00 (the show's time zone), an ISO time"
+        " with its offset, or now (default: a draft)",
+    )
     help_text = "create or update web's database role with only the rights it needs"
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
     help_text = "print downloads per episode (7 days, 30 days, all time) and per day"
@@ -175,6 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("folder", type=Path, help="a new or empty folder")
     args = parser.parse_args(argv)
 
+    if args.command == "new-episode":
+        try:
+            print(new_episode(Settings(), args.audio, args.title, args.publish))
+        except (NewEpisodeError, AudioError, SiteFileError, OSError) as error:
+            print(f"new-episode: {error}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "generate-catalog":
         try:
             print(generate_catalog(args.episodes, args.folder))
@@ -200,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
                     settings,
                     args.path or settings.content_dir,
                     only_into_empty=args.command == "load-demo",
+                    require_media=args.require_media,
                 )
             )
-    except (ContentError, CommandError) as error:
+    except (ContentError, CommandError, SiteFileError) as error:
         print(error, file=sys.stderr)
         return 1
     # Not str(error): SQLAlchemy's carries the statement and its parameters,

@@ -92,6 +92,8 @@ async def send_due(database: Database, server: SmtpServer) -> int:
             email = await queries.claim_due_email(session)
             if email is None:
                 return sent
+            # Only confirmations are queued so far, rendered when queued.
+            assert email.message is not None
             try:
                 await hand_over(server, email.to_address, email.message)
             except (aiosmtplib.SMTPException, OSError) as error:

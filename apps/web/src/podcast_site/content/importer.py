@@ -5,9 +5,12 @@ again as it goes, so its memory and each statement's size stay flat however
 large the catalog. Everything happens in the caller's one transaction.
 """
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,13 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from podcast_site.content.markdown import render_markdown
-from podcast_site.content.reader import Content, EpisodeContent
+from podcast_site.content.media import find_media, sha256_of
+from podcast_site.content.reader import Content, ContentError, EpisodeContent
 from podcast_site.core.models import Base, Episode, Guest, Sponsor
 
 # Episodes written per statement: few enough that a statement stays short and
 # the import's memory small (100 hour-long transcripts are about 6 MB), many
 # enough that round trips do not dominate.
 EPISODE_BATCH = 100
+
+
+@dataclass(frozen=True)
+class EpisodeChange:
+    """An episode the import created or changed, as the deploy's output names it."""
+
+    number: int
+    title: str
+    status: str
+    published_at: datetime
 
 
 @dataclass
@@ -32,16 +46,38 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    new_episodes: list[EpisodeChange] = field(default_factory=list)
+    updated_episodes: list[EpisodeChange] = field(default_factory=list)
+    # Episodes whose status became `removed` in this import (also in updated_episodes).
+    removed_episodes: list[EpisodeChange] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Say whether the import wrote anything."""
         return bool(self.created or self.updated)
 
-    def summary(self) -> str:
-        """Describe the import in a few lines for the terminal."""
-        lines = [f"created {name}" for name in self.created]
-        lines += [f"updated {name}" for name in self.updated]
+    def summary(self, zone: tzinfo = UTC) -> str:
+        """Describe the import for the terminal: one line per new episode, a count for the rest."""
+        now = datetime.now(UTC)
+        lines = []
+        for episode in self.new_episodes:
+            when = episode.published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            state = (
+                "draft" if episode.status == "draft"
+                else f"scheduled for {when}" if episode.published_at > now
+                else "public"
+            )  # fmt: skip
+            lines.append(f"new: {episode.number:03d} {episode.title} ({state})")
+        changed = [e for e in self.updated_episodes if e not in self.removed_episodes]
+        if changed:
+            numbers = ", ".join(str(episode.number) for episode in changed[:20])
+            more = f" and {len(changed) - 20} more" if len(changed) > 20 else ""
+            lines.append(f"updated: {len(changed)} episodes ({numbers}{more})")
+        lines += [
+            f"removed: {e.number:03d} {e.title} (now 410 Gone)" for e in self.removed_episodes
+        ]
+        lines += [f"new {name}" for name in self.created if not name.startswith("episode ")]
+        lines += [f"updated {name}" for name in self.updated if not name.startswith("episode ")]
         lines.append(
             f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
         )
@@ -104,11 +140,16 @@ async def import_content(
     content: Content,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = EPISODE_BATCH,
+    media_folders: Sequence[Path] = (),
 ) -> ImportReport:
     """Create or update every guest, sponsor and episode in `content`; the caller commits.
 
     `progress(done, total)` hears after each batch of episodes. Rows that are
     no longer in the content folder are left alone: the import never deletes.
+    An episode that is new, or whose audio changed, has its audio file (if
+    one of `media_folders` holds it) checked against its `audio_sha256`: a
+    deploy verifies the server's copy of what it publishes, and no other
+    file is read again. A mismatch raises ContentError: nothing is written.
     """
     report = ImportReport()
 
@@ -141,11 +182,14 @@ async def import_content(
     await _flush(session, "guests and sponsors")
 
     total = len(content.episodes)
+    problems: list[str] = []
     for start in range(0, total, batch_size):
         batch = content.episodes[start : start + batch_size]
-        await _import_episodes(session, report, batch, guests, sponsors)
+        problems += await _import_episodes(session, report, batch, guests, sponsors, media_folders)
         if progress is not None:
             progress(start + len(batch), total)
+    if problems:
+        raise ContentError("content has problems:\n  " + "\n  ".join(problems))
     return report
 
 
@@ -155,8 +199,10 @@ async def _import_episodes(
     batch: list[EpisodeContent],
     guests: dict[str, Guest],
     sponsors: dict[str, Sponsor],
-) -> None:
-    """Create or update one batch of episodes and write it."""
+    media_folders: Sequence[Path],
+) -> list[str]:
+    """Create or update one batch of episodes and write it; return the audio that does not match."""
+    problems = []
     # Postgres hashes the long texts it holds: comparing them moves no text.
     long_texts = ("show_notes", "show_notes_html", "transcript")
     found = await session.execute(
@@ -169,6 +215,18 @@ async def _import_episodes(
         meta = episode.meta
         show_notes, transcript = episode.read_texts()
         existing, digests = stored.get(meta.number, (None, None))
+        was_removed = existing is not None and existing.status == "removed"
+        audio_changed = existing is None or (existing.audio_url, existing.audio_sha256) != (
+            meta.audio_url,
+            meta.audio_sha256,
+        )
+        if audio_changed and meta.audio_sha256:
+            path = find_media(meta.audio_url, list(media_folders))
+            if path is not None and await asyncio.to_thread(sha256_of, path) != meta.audio_sha256:
+                problems.append(
+                    f"episodes/{meta.number}: {meta.audio_url} is not the file audio_sha256 names"
+                )
+        updates_before = len(report.updated)
         _upsert(
             session, report, f"episode {meta.number} ({episode.slug})", existing,
             (Episode, {"number": meta.number}),
@@ -176,10 +234,12 @@ async def _import_episodes(
                 "slug": episode.slug,
                 "title": meta.title,
                 "summary": meta.summary,
-                "published_on": meta.published,
+                "published_at": meta.published,
+                "status": meta.status,
                 "duration_seconds": meta.duration,
                 "audio_url": meta.audio_url,
                 "audio_bytes": meta.audio_bytes,
+                "audio_sha256": meta.audio_sha256,
                 "youtube_id": meta.youtube_id,
                 "tags": meta.tags,
                 "show_notes": show_notes,
@@ -192,9 +252,17 @@ async def _import_episodes(
             },
             digests,
         )  # fmt: skip
+        change = EpisodeChange(meta.number, meta.title, meta.status, meta.published)
+        if existing is None:
+            report.new_episodes.append(change)
+        elif len(report.updated) > updates_before:
+            report.updated_episodes.append(change)
+            if meta.status == "removed" and not was_removed:
+                report.removed_episodes.append(change)
     # Once written, the rows are clean, and the session's weak references let
     # them (and their texts) go: memory stays at about one batch.
     await _flush(session, f"episodes {batch[0].meta.number} to {batch[-1].meta.number}")
+    return problems
 
 
 def by_name(row: Guest | Sponsor) -> str:

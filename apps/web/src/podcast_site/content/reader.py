@@ -15,7 +15,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from podcast_site.content import transcripts
-from podcast_site.content.schema import EpisodeFile, GuestFile, SponsorFile
+from podcast_site.content.media import audio_problems
+from podcast_site.content.schema import PLACEHOLDER, EpisodeFile, GuestFile, SponsorFile
 from podcast_site.core.formats import SLUG
 
 
@@ -94,12 +95,16 @@ def read_content(root: Path) -> Content:
         )
     ]
     # Only the front matter stays in memory; the texts are checked and dropped.
-    episodes = [
-        EpisodeContent(path, slug, meta)
-        for path, slug, meta, _ in _read_folder(
-            root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, 200, problems
-        )
-    ]
+    episodes = []
+    for path, slug, meta, notes in _read_folder(
+        root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, 200, problems
+    ):
+        episodes.append(EpisodeContent(path, slug, meta))
+        if meta.status != "draft" and any(PLACEHOLDER in text for text in (meta.summary, notes)):
+            problems.append(
+                f"episodes/{meta.number}: still holds make episode's {PLACEHOLDER} placeholders:"
+                " write them, or keep it a draft (status: draft)"
+            )
     for episode in episodes:
         if (path := episode.transcript_path).is_file():
             transcript = _read_text(path, f"episodes/{path.name}", problems)
@@ -129,6 +134,35 @@ def read_content(root: Path) -> Content:
         sponsors=sponsors,
         episodes=sorted(episodes, key=lambda episode: episode.meta.number),
     )
+
+
+def check_audio(content: Content, media_folders: list[Path], *, require: bool) -> int:
+    """Check each episode's size and duration against its audio file; return how many were here.
+
+    Only files found in `media_folders` are checked. With `require` (a
+    deploy, on the server), a published episode whose audio is a path with
+    no file behind it is a problem too: it would be a broken download.
+    Raises ContentError with one line per mismatch.
+    """
+    problems = []
+    checked = 0
+    for episode in content.episodes:
+        meta = episode.meta
+        label = f"episodes/{meta.number}"
+        found, here = audio_problems(
+            label, meta.audio_url, meta.audio_bytes, meta.duration, media_folders
+        )
+        problems += found
+        checked += here
+        local = not meta.audio_url.startswith("https://")
+        if require and local and not here and meta.status == "published":
+            folders = " or ".join(str(folder) for folder in media_folders)
+            problems.append(
+                f"{label}: {meta.audio_url} is not in {folders}: make media-push uploads it"
+            )
+    if problems:
+        raise ContentError("audio does not match its episode:\n  " + "\n  ".join(problems))
+    return checked
 
 
 def _chapter_problems(meta: EpisodeFile) -> list[str]:

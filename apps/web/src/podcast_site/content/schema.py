@@ -1,10 +1,10 @@
 """The content folder's format: the front matter of each kind of file, checked by pydantic."""
 
 import re
-from datetime import date
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from podcast_site.core.formats import SLUG, HttpsUrl, MediaUrl
 
@@ -17,6 +17,25 @@ def parse_duration(value: Any) -> Any:
             seconds = seconds * 60 + int(part)
         return seconds
     return value
+
+
+def parse_release_time(value: Any) -> Any:
+    """Read `published`: a day (midnight UTC, as before) or a time with its offset.
+
+    YAML reads `2027-01-12` as a date and `2027-01-12T06:00:00-05:00` as a
+    time; a time without an offset would mean a different instant on every
+    machine, so pydantic refuses it (AwareDatetime).
+    """
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        value = date.fromisoformat(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(), UTC)
+    return value
+
+
+# What `make episode` writes where the owner still has to write something:
+# an episode that still carries it cannot be published (content/reader.py).
+PLACEHOLDER = "TODO:"
 
 
 class Link(BaseModel):
@@ -66,10 +85,13 @@ class EpisodeFile(BaseModel):
     number: int = Field(ge=1, le=2**31 - 1)
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(min_length=1)
-    published: date
+    published: Annotated[AwareDatetime, BeforeValidator(parse_release_time)]
+    # draft: only its signed preview link shows it; removed: gone (410), kept.
+    status: Literal["draft", "published", "removed"] = "published"
     duration: Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
     audio_url: MediaUrl
     audio_bytes: int = Field(gt=0)
+    audio_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     youtube_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{11}$")
     guests: list[str] = []
     sponsors: list[str] = []

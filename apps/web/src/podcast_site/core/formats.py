@@ -17,3 +17,13 @@ SiteOrHttpsUrl = Annotated[str, Field(pattern=r"^(/|https://)\S+$", max_length=5
 # `audio/001-hello.mp3`. Lowercase, no `..`: a path can never leave that folder.
 MEDIA_PATH = r"[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9._-]*)*"
 MediaUrl = Annotated[str, Field(pattern=rf"^(https://\S+|{MEDIA_PATH})$", max_length=500)]
+
+# The audio an episode may have, by the file's extension, and the type its
+# enclosure declares (Apple Podcasts takes these three).
+AUDIO_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "opus": "audio/ogg"}
+
+
+def audio_extension(audio_url: str) -> str:
+    """Return the extension an episode's audio is served with (`mp3` unless it says otherwise)."""
+    extension = audio_url.rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    return extension if extension in AUDIO_TYPES else "mp3"

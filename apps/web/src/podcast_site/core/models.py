@@ -14,9 +14,11 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -134,20 +136,29 @@ class ChapterRow(TypedDict):
     url: NotRequired[str]
 
 
+# Which episodes anyone may see: `published` ones whose time has come. A
+# `draft` is seen only through its signed preview link; a `removed` one is
+# gone (410) but kept, with its downloads.
+EPISODE_STATUSES = ("draft", "published", "removed")
+
+
 class Episode(Base):
-    """One published episode of the podcast."""
+    """One episode of the podcast: public once published and its time has come."""
 
     __tablename__ = "episodes"
     # Updated in place, not via a pending list: content changes seldom, and
     # every search would read the list's unsorted entries until a vacuum.
-    __table_args__ = tuple(
-        Index(
-            f"ix_episodes_{vector}",
-            vector,
-            postgresql_using="gin",
-            postgresql_with={"fastupdate": "off"},
-        )
-        for vector in ("search_vector", "ranking_vector")
+    __table_args__ = (
+        *(
+            Index(
+                f"ix_episodes_{vector}",
+                vector,
+                postgresql_using="gin",
+                postgresql_with={"fastupdate": "off"},
+            )
+            for vector in ("search_vector", "ranking_vector")
+        ),
+        CheckConstraint(f"status IN {EPISODE_STATUSES}", name="known_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,10 +166,23 @@ class Episode(Base):
     slug: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
-    published_on: Mapped[date] = mapped_column(index=True)
+    # When it goes out: a date alone in the content is midnight UTC of that
+    # day. Before then it exists nowhere on the site, and then it appears by
+    # itself (queries.episodes.is_public).
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    # The release before this one reads the day (make rollback goes back to
+    # it without undoing migrations): Postgres derives it. A later migration
+    # can drop it.
+    published_on: Mapped[date] = mapped_column(
+        Computed("(published_at AT TIME ZONE 'UTC')::date", persisted=True)
+    )
+    status: Mapped[str] = mapped_column(String(10), default="published", server_default="published")
     duration_seconds: Mapped[int]
     audio_url: Mapped[str] = mapped_column(String(500))
     audio_bytes: Mapped[int] = mapped_column(BigInteger)
+    # The audio file's SHA-256 (make episode writes it): a deploy checks the
+    # server's copy of a new episode's audio against it.
+    audio_sha256: Mapped[str | None] = mapped_column(String(64))
     youtube_id: Mapped[str | None] = mapped_column(String(11))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list)
     # Ordered by start, shown and served as they are, never queried; a few
@@ -264,6 +288,28 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    # When the mail server refused the address for good (a 5xx): nothing more
+    # is sent to it until it signs up and confirms again.
+    bounced_at: Mapped[datetime | None]
+
+
+class EpisodeAnnouncement(Base):
+    """That an episode's going public was dealt with: its mails queued, or skipped.
+
+    One row per episode, inserted by the worker that claims the announcement
+    (the primary key lets only one), in the transaction that queues the mails:
+    so each episode is announced once, whatever crashes or restarts. `skipped`:
+    it was back catalogue when it appeared (background/announcer.py).
+    """
+
+    __tablename__ = "episode_announcements"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    announced_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    skipped: Mapped[bool]
+    recipients: Mapped[int] = mapped_column(default=0)
 
 
 class OutboundEmail(Base):
@@ -275,21 +321,42 @@ class OutboundEmail(Base):
     """
 
     __tablename__ = "outbound_emails"
-    # The mailer asks for the next unsent one that is due: this index answers.
     __table_args__ = (
-        Index("ix_outbound_emails_due", "send_after", postgresql_where=text("sent_at IS NULL")),
+        # The mailer asks for the next one that is due, most urgent first.
+        Index(
+            "ix_outbound_emails_due",
+            "priority",
+            "send_after",
+            postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
+        ),
+        # MAIL_PER_MINUTE counts what went out in the last minute.
+        Index(
+            "ix_outbound_emails_sent_at", "sent_at", postgresql_where=text("sent_at IS NOT NULL")
+        ),
+        # One announcement of an episode per subscriber, whatever retries.
+        UniqueConstraint("episode_id", "subscriber_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(320))
     # The whole message (headers, plain text and HTML), rendered when queued:
     # the links in it need the request's host, and it must not change later.
-    message: Mapped[bytes] = mapped_column(LargeBinary)
+    # None for an episode's announcement, rendered when it is sent: queueing
+    # thousands is then one statement, and it says what the episode says then.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # 0 first (a confirmation someone waits for), then 1 (announcements).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsletter_subscribers.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     send_after: Mapped[datetime] = mapped_column(server_default=func.now())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    # Given up on: refused for good (a 5xx), or still failing after days.
+    dead_at: Mapped[datetime | None]
 
 
 class ContentRevision(Base):

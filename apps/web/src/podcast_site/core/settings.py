@@ -147,6 +147,10 @@ class ContentSettings(BaseModel):
     # The episodes, guests and sponsors that `podcast-site import-content` and
     # `load-demo` read (content/ in the repository, /app/content in the image).
     content_dir: Path = Path("content")
+    # The owner's media (audio above all), which git never holds: in the
+    # image, /app/media, where compose mounts the host's MEDIA_DIR. The
+    # import checks each episode's audio there against its front matter.
+    media_dir: Path = Path("media")
     # Where the content's media (audio, guest photos) are served from: this
     # site's /media/ (Caddy, from content/media), or a CDN in production, e.g. a
     # Bunny pull zone whose origin is https://<your domain>/media/.
@@ -167,6 +171,9 @@ class MailSettings(BaseModel):
     smtp_password: SecretStr = SecretStr("")
     # The sender; empty means the show's owner (site.toml), by the show's name.
     mail_from: str = ""
+    # At most this many mails a minute, all workers together: the SMTP
+    # provider's limit (an announcement goes to every subscriber at once).
+    mail_per_minute: int = Field(default=60, ge=1)
     # Whether this process sends the queue (every web worker does, by default;
     # any number may, and each message still goes out once).
     send_mail: bool = True

@@ -2,9 +2,11 @@
 
 import tomllib
 import uuid
+import zoneinfo
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from quart import Quart, current_app
 
 from podcast_site.core.formats import HttpsUrl, SiteOrHttpsUrl
@@ -24,6 +26,16 @@ class Funding(BaseModel):
     url: HttpsUrl
     # The namespace asks for at most 128 characters; directories cut longer ones.
     text: str = Field(min_length=1, max_length=128)
+
+
+def known_time_zone(name: str) -> str:
+    """Refuse a time zone that the IANA database (tzdata) does not know."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        message = f"unknown time zone {name!r}: use an IANA name like Europe/Berlin"
+        raise ValueError(message) from None
+    return name
 
 
 class Show(BaseModel):
@@ -47,6 +59,19 @@ class Show(BaseModel):
     locked: bool = True
     funding: Funding | None = None
     feed_episodes: int = Field(default=300, ge=1, le=10_000)
+    # Where the show lives: `make episode PUBLISH="2027-01-12 06:00"` means
+    # that hour here, and pages show dates in it.
+    time_zone: Annotated[str, AfterValidator(known_time_zone)] = "UTC"
+    # Mail every confirmed subscriber once when an episode goes public.
+    announce_episodes: bool = True
+    # WebSub hubs told of every new episode, and named in the feed, so that
+    # apps subscribed there fetch it within minutes instead of at their next poll.
+    websub_hubs: list[HttpsUrl] = []
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Return the show's time zone."""
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 def read_show(path: Path) -> Show:
