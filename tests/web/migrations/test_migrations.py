@@ -1,7 +1,9 @@
-"""The migrations: they apply, revert and re-apply cleanly, and match the models."""
+"""The migrations: they apply, revert and re-apply cleanly, match the models, keep the data."""
 
 import asyncio
+from datetime import UTC, date, datetime
 
+import asyncpg
 from alembic import command
 
 from podcast_site.core.settings import Settings
@@ -21,3 +23,37 @@ async def test_upgrade_downgrade_upgrade_then_models_and_migrations_agree(
     await asyncio.to_thread(command.upgrade, config, "head")
     # `alembic check` raises if autogenerate would write a new migration.
     await asyncio.to_thread(command.check, config)
+
+
+async def test_the_release_time_migration_keeps_each_episodes_day_and_mails_nobody(
+    settings: Settings,
+) -> None:
+    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
+    await recreate_database(scratch)
+    config = alembic_config(scratch)
+    await asyncio.to_thread(command.upgrade, config, "0009")
+    connection = await asyncpg.connect(
+        host=scratch.db_host,
+        port=scratch.db_port,
+        user=scratch.db_user,
+        password=scratch.db_password.get_secret_value(),
+        database=scratch.db_name,
+    )
+    try:
+        await connection.execute(
+            "INSERT INTO episodes (number, slug, title, summary, published_on, duration_seconds,"
+            " audio_url, audio_bytes, tags, chapters, show_notes, show_notes_html)"
+            " VALUES (1, 'one', 'One', 'About one.', '2026-03-02', 60, 'audio/1.mp3', 100,"
+            " '{}', '[]', '', '')"
+        )
+        await asyncio.to_thread(command.upgrade, config, "head")
+        row = await connection.fetchrow(
+            "SELECT published_at, published_on, status FROM episodes WHERE number = 1"
+        )
+        skipped = await connection.fetchval("SELECT skipped FROM episode_announcements")
+    finally:
+        await connection.close()
+    assert row["published_at"] == datetime(2026, 3, 2, tzinfo=UTC)
+    # The release before this one still reads the day, now derived by Postgres.
+    assert (row["published_on"], row["status"]) == (date(2026, 3, 2), "published")
+    assert skipped is True

@@ -10,12 +10,14 @@ async def test_guests_are_listed_by_name_with_how_often_they_appeared(
     session: AsyncSession,
 ) -> None:
     zoe = await add_guest(session, "zoe-example", name="Zoe")
-    await add_guest(session, "ada-example", name="Ada")
-    await add_episode(session, 1, guests=[zoe])
+    ada = await add_guest(session, "ada-example", name="Ada")
+    await add_episode(session, 1, guests=[zoe, ada])
     await add_episode(session, 2, guests=[zoe])
+    # A guest of nothing public yet: listing them would announce the episode.
+    await add_guest(session, "bob-example", name="Bob")
 
     assert [(g.name, g.appearances) for g in await queries.list_guests(session)] == [
-        ("Ada", 0),
+        ("Ada", 1),
         ("Zoe", 2),
     ]
 

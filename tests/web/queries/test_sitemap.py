@@ -1,4 +1,4 @@
-"""What the sitemap reads: every episode's URL parts, every guest's slug."""
+"""What the sitemap reads: every public episode's URL parts, the slug of each guest with a page."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -7,10 +7,11 @@ from tests.web.factories import add_episode, add_guest
 
 
 async def test_the_sitemap_reads_every_episode_and_guest(session: AsyncSession) -> None:
-    await add_guest(session, "zoe-example")
-    await add_guest(session, "ada-example")
-    await add_episode(session, 1, transcript="[00:00:01] Ada: Hi.")
-    await add_episode(session, 2)
+    zoe = await add_guest(session, "zoe-example")
+    ada = await add_guest(session, "ada-example")
+    await add_guest(session, "bob-example")  # on nothing public yet: no page
+    await add_episode(session, 1, transcript="[00:00:01] Ada: Hi.", guests=[ada])
+    await add_episode(session, 2, guests=[zoe])
 
     urls = await queries.list_episode_urls(session)
 

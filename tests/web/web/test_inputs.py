@@ -12,7 +12,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from werkzeug.routing import PathConverter, Rule
+from werkzeug.routing import AnyConverter, PathConverter, Rule
 
 from podcast_site.app import create_app
 from podcast_site.core.database import Database, get_database
@@ -56,6 +56,7 @@ VALID_EXAMPLES: dict[type, str] = {
     SlugConverter: "episode-1",
     TokenConverter: "not-a-signed-token",
     PathConverter: "site.css",
+    AnyConverter: "mp3",  # an audio file's extension
 }
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -48,6 +48,7 @@ EXEMPT = {
     "newsletter.confirm",
     "newsletter.unsubscribe_form",
     "newsletter.unsubscribe",
+    "episodes.preview",
     # Podcast apps behind one carrier-grade NAT share an address, so a limit
     # would lose real listeners' downloads; each is counted once per listener
     # and day anyway.

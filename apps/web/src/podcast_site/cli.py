@@ -20,6 +20,7 @@ from podcast_site.core import privileges
 from podcast_site.core.database import Database, create_engine, is_database_unavailable
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import SiteFileError, read_show
+from podcast_site.web.previews import make_preview_token
 
 
 class CommandError(Exception):
@@ -126,6 +127,12 @@ def new_episode(settings: Settings, audio: Path, title: str | None, publish: str
     )
 
 
+def preview_link(settings: Settings, number: int) -> str:
+    """Return the signed link that shows an episode's page before it is public."""
+    token = make_preview_token(settings.signing_key(), number)
+    return f"https://{settings.site_address}/episodes/preview/{token}"
+
+
 def generate_catalog(episodes: int, folder: Path) -> str:
     """Write a synthetic catalog into a new or empty folder."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -218,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     help_text = "wait until the database answers (for orchestrators without start order)"
     command = commands.add_parser("wait-for-database", help=help_text, description=help_text)
     command.add_argument("--seconds", type=float, default=120, help="at most (default: 120)")
+    help_text = "print the signed link that shows episode N's page before it is public (30 days)"
+    command = commands.add_parser("preview-link", help=help_text, description=help_text)
+    command.add_argument("number", type=positive, help="the episode's number")
     help_text = "write a synthetic show of N episodes as a content folder, for benchmarks"
     command = commands.add_parser("generate-catalog", help=help_text, description=help_text)
     command.add_argument("episodes", type=positive, help="how many episodes")
@@ -230,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         except (NewEpisodeError, AudioError, SiteFileError, OSError) as error:
             print(f"new-episode: {error}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "preview-link":
+        print(preview_link(Settings(), args.number))
         return 0
     if args.command == "generate-catalog":
         try:

@@ -109,7 +109,7 @@ async def test_the_openapi_document_states_every_status_and_required_parameter(
     operations = {path: item["get"] for path, item in document["paths"].items()}
     assert {path: sorted(op["responses"]) for path, op in operations.items()} == {
         "/api/episodes": ["200", "400", "429"],
-        "/api/episodes/{number}": ["200", "400", "404", "429"],
+        "/api/episodes/{number}": ["200", "400", "404", "410", "429"],
         "/api/search": ["200", "400", "429"],
     }
     q = next(p for p in operations["/api/search"]["parameters"] if p["name"] == "q")

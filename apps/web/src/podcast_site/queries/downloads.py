@@ -8,13 +8,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.core.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
+from podcast_site.queries.episodes import is_public
 
 
 async def get_download_target(session: AsyncSession, number: int) -> tuple[int, str] | None:
-    """Return (episode id, audio URL) for an episode number, or None."""
-    row = (
-        await session.execute(select(Episode.id, Episode.audio_url).where(Episode.number == number))
-    ).one_or_none()
+    """Return (episode id, audio URL) for a public episode's number, or None."""
+    query = select(Episode.id, Episode.audio_url).where(Episode.number == number, is_public())
+    row = (await session.execute(query)).one_or_none()
     return (row.id, row.audio_url) if row else None
 
 

@@ -6,11 +6,14 @@ Postgres), and no identity map or attribute instrumentation is paid for
 rows that are rendered once and thrown away. The reads that pages make on
 every cache miss are compiled once and run on the driver itself
 (database.fetch). Writes use the ORM models.
+
+Every read here sees public episodes only (`is_public`): a draft, a removed
+episode and one whose release time has not come exist nowhere on the site.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,11 +40,24 @@ from podcast_site.core.models import (
     episode_sponsors,
 )
 
-COUNT_EPISODES = compile_for_driver(select(func.count().label("count")).select_from(Episode))
+
+def is_public() -> ColumnElement[bool]:
+    """Say, in SQL, whether anyone may see an episode: published, and its time has come.
+
+    The statement's own time decides (not the transaction's, `now()`), so a
+    scheduled episode appears by itself at its release time, with no import
+    and no deploy, however long a transaction reading it has been open.
+    """
+    return (Episode.status == "published") & (Episode.published_at <= func.statement_timestamp())
+
+
+COUNT_EPISODES = compile_for_driver(
+    select(func.count().label("count")).select_from(Episode).where(is_public())
+)
 
 
 async def count_episodes(session: AsyncSession) -> int:
-    """Return how many episodes exist."""
+    """Return how many episodes are public."""
     rows = await fetch(session, COUNT_EPISODES)
     return int(rows[0]["count"])
 
@@ -72,8 +88,9 @@ class EpisodeItem:
     slug: str
     title: str
     summary: str
-    published_on: date
+    published_at: datetime
     duration_seconds: int
+    audio_url: str
     has_transcript: bool
     guests: tuple[GuestLink, ...]
 
@@ -122,8 +139,8 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 
 
 ITEM_COLUMNS = (
-    Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_on,
-    Episode.duration_seconds, Episode.has_transcript.label("has_transcript"),
+    Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_at,
+    Episode.duration_seconds, Episode.audio_url, Episode.has_transcript.label("has_transcript"),
 )  # fmt: skip
 
 PAGE_COLUMNS = (
@@ -138,11 +155,12 @@ NO_SPONSORS = type_coerce(text("'[]'::json"), JSON).label("sponsors")
 # (measured: about 1.8 ms a request).
 EPISODE_ITEMS = select(*ITEM_COLUMNS, guests_of_episode())
 
+WHOLE_EPISODE = select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode())
 EPISODE_PAGE = compile_for_driver(
-    select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode()).where(
-        Episode.number == bindparam("number")
-    )
+    WHOLE_EPISODE.where(Episode.number == bindparam("number"), is_public())
 )
+# What a draft's signed preview shows: the same page, whatever its status.
+EPISODE_PREVIEW = compile_for_driver(WHOLE_EPISODE.where(Episode.number == bindparam("number")))
 
 
 def item_from(row: Mapping[str, Any]) -> EpisodeItem:
@@ -178,11 +196,12 @@ def page_of_items(
     return items.where(Episode.number.in_(select(page.c.number))).order_by(Episode.number.desc())
 
 
-EPISODE_LIST = compile_for_driver(page_of_items(select(Episode.number)))
+PUBLIC_NUMBERS = select(Episode.number).where(is_public())
+EPISODE_LIST = compile_for_driver(page_of_items(PUBLIC_NUMBERS))
 
 FEED_ITEMS = compile_for_driver(
     page_of_items(
-        select(Episode.number),
+        PUBLIC_NUMBERS,
         select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), NO_SPONSORS),
     )
 )
@@ -191,15 +210,27 @@ FEED_ITEMS = compile_for_driver(
 async def list_episodes(
     session: AsyncSession, *, offset: int = 0, limit: int | None = None
 ) -> list[EpisodeItem]:
-    """Return episodes newest first, with their guests, in one query."""
+    """Return public episodes newest first, with their guests, in one query."""
     rows = await fetch(session, EPISODE_LIST, offset=offset, limit=limit)
     return [item_from(row) for row in rows]
 
 
 async def get_episode(session: AsyncSession, number: int) -> FullEpisode | None:
-    """Return one episode for its page, guests and sponsors included, in one query."""
+    """Return one public episode for its page, guests and sponsors included, in one query."""
     rows = await fetch(session, EPISODE_PAGE, number=number)
     return page_from(rows[0]) if rows else None
+
+
+async def get_episode_preview(session: AsyncSession, number: int) -> FullEpisode | None:
+    """Return one episode as its page would show it, public or not (a draft's preview)."""
+    rows = await fetch(session, EPISODE_PREVIEW, number=number)
+    return page_from(rows[0]) if rows else None
+
+
+async def is_removed(session: AsyncSession, number: int) -> bool:
+    """Say whether an episode was taken down (410 Gone), rather than never public (404)."""
+    status = await session.scalar(select(Episode.status).where(Episode.number == number))
+    return status == "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +240,7 @@ class EpisodeTranscript:
     number: int
     slug: str
     title: str
-    published_on: date
+    published_at: datetime
     duration_seconds: int
     transcript: str | None
 
@@ -217,9 +248,9 @@ class EpisodeTranscript:
 async def get_episode_transcript(session: AsyncSession, number: int) -> EpisodeTranscript | None:
     """Return one episode with its transcript and duration (where its last cue ends), or None."""
     query = select(
-        Episode.number, Episode.slug, Episode.title, Episode.published_on,
+        Episode.number, Episode.slug, Episode.title, Episode.published_at,
         Episode.duration_seconds, Episode.transcript,
-    ).where(Episode.number == number)  # fmt: skip
+    ).where(Episode.number == number, is_public())  # fmt: skip
     row = (await session.execute(query)).one_or_none()
     return EpisodeTranscript(*row) if row else None
 
@@ -237,7 +268,7 @@ class EpisodeChapters:
 async def get_episode_chapters(session: AsyncSession, number: int) -> EpisodeChapters | None:
     """Return one episode with its chapters, or None."""
     query = select(Episode.number, Episode.slug, Episode.title, Episode.chapters).where(
-        Episode.number == number
+        Episode.number == number, is_public()
     )
     row = (await session.execute(query)).one_or_none()
     return EpisodeChapters(*row) if row else None

@@ -2,7 +2,7 @@
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, bindparam, func, literal_column, select
@@ -23,7 +23,7 @@ class SearchHit:
     number: int
     slug: str
     title: str
-    published_on: date
+    published_at: datetime
     rank: float
     snippet: str
     # True when only the transcript matched, which then deserves a link.
@@ -44,8 +44,8 @@ class SearchHits:
 def search_query() -> Select[Any]:
     """Build the search (see search_episodes) for the parameters `text`, `offset` and `limit`."""
     query = func.websearch_to_tsquery(literal_column("'english'"), bindparam("text", type_=String))
-    matches = func.matching_episodes(query).table_valued("id", "number").alias("matches")
-    ranked = func.ranked_episodes(query).table_valued("id", "rank").alias("ranked")
+    matches = func.matching_public_episodes(query).table_valued("id", "number").alias("matches")
+    ranked = func.ranked_public_episodes(query).table_valued("id", "rank").alias("ranked")
     # NULL for a match only in the transcript: those sort last.
     page = (
         select(matches.c.id, ranked.c.rank, func.count().over().label("total"))
@@ -66,7 +66,7 @@ def search_query() -> Select[Any]:
             Episode.number,
             Episode.slug,
             Episode.title,
-            Episode.published_on,
+            Episode.published_at,
             func.coalesce(page.c.rank, 0.0).label("rank"),
             snippet.label("snippet"),
             page.c.rank.is_(None).label("matched_in_transcript_only"),
@@ -87,8 +87,9 @@ async def search_episodes(
 
     `websearch_to_tsquery` accepts anything a person types (quotes, `or`,
     `-word`) and never raises a syntax error. A GIN index finds what matches
-    anywhere (`matching_episodes`), another those that match in the title,
-    summary or notes (`ranked_episodes`; migrations 0007 and 0009 say why
+    anywhere (`matching_public_episodes`), another those that match in the
+    title, summary or notes (`ranked_public_episodes`; migrations 0007, 0009
+    and 0010 say why
     these are functions). Only those are ranked, by their small vector, and
     come first; matches only in a transcript follow, newest first.
     The total comes in the same round trip, as a window count. Snippets are

@@ -4,16 +4,19 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from quart import (
     Blueprint,
     Response,
     abort,
+    current_app,
     redirect,
     request,
     url_for,
 )
 from quart.typing import ResponseReturnValue
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
 from podcast_site.content import transcripts
@@ -22,6 +25,7 @@ from podcast_site.core.show import get_show
 from podcast_site.web import linked_data
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import page_of
+from podcast_site.web.previews import read_preview_token
 from podcast_site.web.templating import media_url, render
 from podcast_site.web.visitors import client_address, keyed_hash
 
@@ -41,6 +45,13 @@ CAPTION_FORMS: dict[str, tuple[Callable[[list[transcripts.Cue]], str], str]] = {
 EPISODES_PER_PAGE = 50
 
 
+async def not_public(session: AsyncSession, number: int) -> NoReturn:
+    """Answer for an episode nobody may see: 410 if it was taken down, else 404 (never was)."""
+    if await queries.is_removed(session, number):
+        abort(410, "This episode was taken down.")
+    abort(404)
+
+
 @blueprint.get("")
 @cached_page(query=("page",))
 async def index() -> ResponseReturnValue:
@@ -56,9 +67,10 @@ async def index() -> ResponseReturnValue:
 @cached_page()
 async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show one episode; any other slug for its number redirects to the canonical URL."""
-    episode = await queries.get_episode(get_session(), number)
+    session = get_session()
+    episode = await queries.get_episode(session, number)
     if episode is None:
-        abort(404)
+        await not_public(session, number)
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
     described = linked_data.podcast_episode(get_show(), episode)
@@ -70,8 +82,11 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
 @cached_page()
 async def transcript(number: int, slug: str | None = None) -> ResponseReturnValue:
     """Show an episode's transcript, speaker by speaker."""
-    episode = await queries.get_episode_transcript(get_session(), number)
-    if episode is None or episode.transcript is None:
+    session = get_session()
+    episode = await queries.get_episode_transcript(session, number)
+    if episode is None:
+        await not_public(session, number)
+    if episode.transcript is None:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.transcript", number=number, slug=episode.slug), 301)
@@ -84,8 +99,11 @@ async def transcript(number: int, slug: str | None = None) -> ResponseReturnValu
 @cached_page(cross_origin=True)
 async def captions(number: int, slug: str, form: str) -> ResponseReturnValue:
     """Serve an episode's transcript as timed captions: WebVTT or SubRip."""
-    episode = await queries.get_episode_transcript(get_session(), number)
-    if episode is None or episode.transcript is None:
+    session = get_session()
+    episode = await queries.get_episode_transcript(session, number)
+    if episode is None:
+        await not_public(session, number)
+    if episode.transcript is None:
         abort(404)
     if slug != episode.slug:
         canonical = url_for("episodes.captions", number=number, slug=episode.slug, form=form)
@@ -99,8 +117,11 @@ async def captions(number: int, slug: str, form: str) -> ResponseReturnValue:
 @cached_page(cross_origin=True)
 async def chapters(number: int, slug: str) -> ResponseReturnValue:
     """Serve an episode's chapters in the Podcasting 2.0 JSON chapters format."""
-    episode = await queries.get_episode_chapters(get_session(), number)
-    if episode is None or not episode.chapters:
+    session = get_session()
+    episode = await queries.get_episode_chapters(session, number)
+    if episode is None:
+        await not_public(session, number)
+    if not episode.chapters:
         abort(404)
     if slug != episode.slug:
         return redirect(url_for("episodes.chapters", number=number, slug=episode.slug), 301)
@@ -119,20 +140,38 @@ async def chapters(number: int, slug: str) -> ResponseReturnValue:
     return Response(json.dumps(document, ensure_ascii=False), content_type=CHAPTERS_TYPE)
 
 
-@blueprint.get("/download/<episode_number:number>/<slug:slug>.mp3")
-async def download(number: int, slug: str) -> ResponseReturnValue:
+@blueprint.get("/preview/<token:token>")
+async def preview(token: str) -> ResponseReturnValue:
+    """Show an episode page as it will be, draft or scheduled, to whoever has its signed link.
+
+    Never cached, and never indexed: the link is the only way in.
+    """
+    number = read_preview_token(current_app.config["SECRET_KEY"], token)
+    episode = None if number is None else await queries.get_episode_preview(get_session(), number)
+    if episode is None:
+        abort(404, "This preview link is not valid, or it is older than 30 days.")
+    described = linked_data.podcast_episode(get_show(), episode)
+    body = render("episode.html", episode=episode, linked_data=described, preview=True)
+    headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+    return Response(body, headers=headers)
+
+
+# Ending as the audio file does: some podcast apps go by the URL's extension.
+@blueprint.get("/download/<episode_number:number>/<slug:slug>.<any(mp3, m4a, opus):extension>")
+async def download(number: int, slug: str, extension: str) -> ResponseReturnValue:
     """Count a download once per listener and day, then send the player to the CDN.
 
     A listener is an address and a user agent, as the IAB's podcast
     measurement guidelines count them (players fetch one episode in several
     requests); only a hash salted with the day's random salt is stored, and
     both are deleted after the day. HEAD requests (players probing the file)
-    are not counted. The slug is cosmetic: old links keep working and counting.
+    are not counted. The slug and the extension are cosmetic: old links keep
+    working and counting.
     """
     session = get_session()
     target = await queries.get_download_target(session, number)
     if target is None:
-        abort(404)
+        await not_public(session, number)
     episode_id, audio_url = target
     if request.method == "GET":
         listener = keyed_hash(client_address(), request.headers.get("User-Agent", ""))

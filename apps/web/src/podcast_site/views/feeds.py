@@ -1,7 +1,7 @@
 """Serve the podcast feed, the sitemaps and robots.txt for machines."""
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
@@ -26,9 +26,9 @@ BLOG_SITEMAP = "/blog/sitemap.xml"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
-def rfc2822(day: date) -> str:
-    """Format a publication day as RSS wants it: `Tue, 17 Nov 2026 00:00:00 +0000`."""
-    return format_datetime(datetime.combine(day, time(), tzinfo=UTC))
+def rfc2822(moment: datetime) -> str:
+    """Format a release time as RSS wants it: `Tue, 17 Nov 2026 06:00:00 +0000`."""
+    return format_datetime(moment.astimezone(UTC))
 
 
 def episode_guid(namespace: uuid.UUID, number: int) -> str:
@@ -91,8 +91,8 @@ async def podcast_feed() -> ResponseReturnValue:
         rfc2822=rfc2822,
         guid=lambda number: episode_guid(show.guid_namespace, number),
         podcast_guid=podcast_guid(show, url_for("feeds.podcast_feed", _external=True)),
-        # The newest episode's day, which only the first page carries.
-        last_build=rfc2822(episodes[0].published_on) if episodes and page.number == 1 else None,
+        # The newest episode's release, which only the first page carries.
+        last_build=rfc2822(episodes[0].published_at) if episodes and page.number == 1 else None,
     )
     return Response(body, content_type="application/rss+xml; charset=utf-8")
 

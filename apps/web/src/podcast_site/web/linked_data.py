@@ -9,9 +9,10 @@ the site's Content-Security-Policy (`default-src 'self'`) allows it as it is.
 
 from typing import Any
 
+from podcast_site.core.formats import AUDIO_TYPES, audio_extension
 from podcast_site.core.show import Show
 from podcast_site.queries import FullEpisode, GuestLink
-from podcast_site.web.templating import absolute_url, media_url, url_for
+from podcast_site.web.templating import absolute_url, download_url, local_day, media_url, url_for
 
 type LinkedData = dict[str, Any]
 
@@ -79,17 +80,15 @@ def podcast_episode(show: Show, episode: FullEpisode) -> LinkedData:
         "name": episode.title,
         "url": url_for("episodes.show", number=episode.number, slug=episode.slug, _external=True),
         "description": episode.summary,
-        "datePublished": episode.published_on.isoformat(),
+        "datePublished": local_day(episode.published_at).isoformat(),
         "duration": duration,
         "episodeNumber": episode.number,
         "inLanguage": show.language,
         "image": absolute_url(show.cover_art),
         "associatedMedia": {
             "@type": "MediaObject",
-            "contentUrl": url_for(
-                "episodes.download", number=episode.number, slug=episode.slug, _external=True
-            ),
-            "encodingFormat": "audio/mpeg",
+            "contentUrl": download_url(episode, external=True),
+            "encodingFormat": AUDIO_TYPES[audio_extension(episode.audio_url)],
             "duration": duration,
         },
         "partOfSeries": series(show),

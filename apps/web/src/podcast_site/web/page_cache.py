@@ -22,7 +22,6 @@ import gzip
 import hashlib
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -126,10 +125,10 @@ class RevisionClock:
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
-        self.revision: uuid.UUID | None = None
+        self.revision: str | None = None
         self.read_at = 0.0
 
-    async def current(self) -> uuid.UUID:
+    async def current(self) -> str:
         """Return the content revision, asking the database once the last answer is stale.
 
         If the database cannot answer, the last revision read is kept for

@@ -8,6 +8,7 @@ anything.
 """
 
 import re
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -15,8 +16,10 @@ import jinja2
 import quart
 from quart import Quart, current_app, g, request, session
 
+from podcast_site.core.formats import AUDIO_TYPES, audio_extension
 from podcast_site.core.settings import get_settings
-from podcast_site.core.show import Show
+from podcast_site.core.show import Show, get_show
+from podcast_site.queries import EpisodeItem
 
 # XML 1.0 cannot carry these at all, not even escaped.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -27,6 +30,11 @@ def format_duration(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def local_day(moment: datetime) -> date:
+    """Return the day a moment falls on where the show lives (site.toml's time_zone)."""
+    return moment.astimezone(get_show().zone).date()
 
 
 def xml_text(text: str) -> str:
@@ -80,6 +88,17 @@ def url_for(endpoint: str, **values: Any) -> str:
     return url
 
 
+def download_url(episode: EpisodeItem, *, external: bool = False) -> str:
+    """Return the URL that counts a download of an episode, ending as its audio file does."""
+    return url_for(
+        "episodes.download",
+        number=episode.number,
+        slug=episode.slug,
+        extension=audio_extension(episode.audio_url),
+        _external=external,
+    )
+
+
 def render(template: str, **context: Any) -> str:
     """Render a template with what Quart gives every template (request, session, g)."""
     environment: jinja2.Environment = current_app.extensions[JINJA]
@@ -106,4 +125,8 @@ def init_app(app: Quart, show: Show) -> None:
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["xml_text"] = xml_text
+    app.jinja_env.filters["day"] = local_day
+    app.jinja_env.filters["audio_extension"] = audio_extension
+    app.jinja_env.globals["audio_types"] = AUDIO_TYPES
+    app.jinja_env.globals["download_url"] = download_url
     app.jinja_env.filters["absolute_url"] = absolute_url

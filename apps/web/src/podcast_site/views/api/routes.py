@@ -20,7 +20,7 @@ from podcast_site.views.api.schemas import (
 from podcast_site.web.inputs import clean_search
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.rate_limits import limited
-from podcast_site.web.templating import url_for
+from podcast_site.web.templating import download_url, local_day, url_for
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -31,12 +31,11 @@ def summarise(episode: EpisodeItem) -> dict[str, object]:
         "number": episode.number,
         "title": episode.title,
         "summary": episode.summary,
-        "published_on": episode.published_on,
+        "published_on": local_day(episode.published_at),
+        "published_at": episode.published_at,
         "duration_seconds": episode.duration_seconds,
         "url": url_for("episodes.show", number=episode.number, slug=episode.slug, _external=True),
-        "audio_url": url_for(
-            "episodes.download", number=episode.number, slug=episode.slug, _external=True
-        ),
+        "audio_url": download_url(episode, external=True),
         "guests": [
             GuestSummary(
                 name=guest.name, url=url_for("pages.guest", slug=guest.slug, _external=True)
@@ -80,12 +79,15 @@ async def list_episodes(query_args: EpisodeListQuery) -> EpisodeListPage:
 @blueprint.get("/episodes/<episode_number:number>")
 @limited("api")
 @cached_page()
-@document_errors(404)
+@document_errors(404, 410)
 @validate_response(EpisodeDetail)
 async def get_episode(number: int) -> EpisodeDetail:
-    """Return one episode by its number."""
-    episode = await queries.get_episode(get_session(), number)
+    """Return one episode by its number (410 once it was taken down)."""
+    session = get_session()
+    episode = await queries.get_episode(session, number)
     if episode is None:
+        if await queries.is_removed(session, number):
+            abort(410, f"Episode {number} was taken down.")
         abort(404, f"There is no episode {number}.")
     transcript_url = (
         url_for("episodes.transcript", number=number, slug=episode.slug, _external=True)

@@ -1,6 +1,6 @@
 """The API's request and response models: what /openapi.json describes and clients rely on."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -54,7 +54,9 @@ class EpisodeSummary(BaseModel):
     number: int
     title: str
     summary: str
+    # The day where the show lives (site.toml's time_zone), and the instant.
     published_on: date
+    published_at: datetime
     duration_seconds: int
     url: str
     audio_url: str
