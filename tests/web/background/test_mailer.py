@@ -1,65 +1,18 @@
 """The mailer: queued mail goes out over a real SMTP exchange, once, with retries when it cannot."""
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 
-import pytest
-from aiosmtpd import smtp as aiosmtpd_smtp
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
 from podcast_site.background import mailer
 from podcast_site.core.database import Database
 from podcast_site.core.models import OutboundEmail
 from podcast_site.core.settings import Settings
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[Envelope] = []
-
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's name)
-        self, server: aiosmtpd_smtp.SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        self.received.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, mailer.SmtpServer]]:
-    """A real SMTP server on loopback, and how to reach it."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, mailer.SmtpServer("127.0.0.1", port, "none", "", "")
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
-    """The real pool, since two mailers must see each other's locks; clears the queue after."""
-    database = Database(engine)
-    yield database
-    async with database.sessionmaker() as session:
-        await session.execute(delete(OutboundEmail))
-        await session.commit()
+from tests.web.background.conftest import Inbox, free_port
 
 
 def message(to: str, subject: str) -> bytes:

@@ -189,6 +189,24 @@ async def test_site_toml_can_set_the_guid_and_unlock_the_feed(
     assert podcast(channel, "locked")[0].text == "no"
 
 
+async def test_the_feed_names_the_websub_hubs_site_toml_lists(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    site_file = tmp_path / "site.toml"
+    hubs = ["https://pubsubhubbub.appspot.com/", "https://hub.test.example/"]
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text() + f"websub_hubs = {hubs!r}\n".replace("'", '"')
+    )
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    async with app.test_app():
+        get_database(app).sessionmaker = sessionmaker
+        channel = ElementTree.fromstring(await feed_text(app.test_client())).find("channel")
+
+    assert channel is not None
+    links = channel.findall("{http://www.w3.org/2005/Atom}link")
+    assert [link.get("href") for link in links if link.get("rel") == "hub"] == hubs
+
+
 async def test_the_feed_carries_the_newest_and_pages_the_rest_as_rfc_5005_says(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],

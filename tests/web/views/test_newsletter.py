@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.core.models import OutboundEmail, Subscriber
 from podcast_site.core.settings import Settings
-from podcast_site.views.newsletter import make_link
+from podcast_site.web.newsletter_links import make_link
 from tests.web.helpers import csrf_token
 
 

@@ -4,7 +4,7 @@ import logging
 
 from quart import Quart
 
-from podcast_site.background import housekeeping, mailer
+from podcast_site.background import announcer, housekeeping, mailer
 from podcast_site.core import database
 from podcast_site.core.settings import Settings, attach_settings
 from podcast_site.core.show import attach_show, read_show
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     database.init_app(app, settings)
     housekeeping.init_app(app)
     mailer.init_app(app)
+    announcer.init_app(app)
     error_pages.init_app(app)
     # Before CSRF, which parses the form: bad input is refused unread, and
     # the limits count forged posts too.

@@ -1,4 +1,4 @@
-"""Delete what is kept only for a while: ended rate-limit windows, past days' download salts.
+"""Delete what is kept only for a while: rate-limit windows, download salts, old mail.
 
 Every worker of every web container runs this every few minutes. That is
 harmless (a delete that finds nothing costs an index lookup), and needs no
@@ -21,11 +21,15 @@ log = logging.getLogger(__name__)
 
 # Yesterday's salt lives at most this long into today.
 INTERVAL_SECONDS = 300.0
+# Sent and given-up mail is kept this long (to see what went out, in make
+# doctor and psql), then deleted with the addresses and signed links it holds.
+KEEP_MAIL_DAYS = 30
 
 
 async def keep_house(session: AsyncSession) -> None:
-    """Delete ended rate-limit windows, and the salts and listener keys of past days."""
+    """Delete ended rate-limit windows, past days' salts and listener keys, and old mail."""
     await queries.delete_ended_rate_limit_windows(session)
+    await queries.delete_old_emails(session, KEEP_MAIL_DAYS)
     await queries.delete_past_download_days(session, datetime.now(UTC).date())
     await session.commit()
 

@@ -20,8 +20,9 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "episode_sponsors": ("SELECT",),
     "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
     "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
-    # web queues sign-up mails and announcements, and its mailer marks them sent.
-    "outbound_emails": ("SELECT", "INSERT", "UPDATE"),
+    # web queues sign-up mails and announcements, its mailer marks them sent,
+    # and housekeeping deletes them 30 days later.
+    "outbound_emails": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     # web's announcer claims each episode's announcement once (background/announcer.py).
     "episode_announcements": ("SELECT", "INSERT"),
     # Short-lived rows web creates, counts in and clears away itself.

@@ -174,8 +174,9 @@ class MailSettings(BaseModel):
     # At most this many mails a minute, all workers together: the SMTP
     # provider's limit (an announcement goes to every subscriber at once).
     mail_per_minute: int = Field(default=60, ge=1)
-    # Whether this process sends the queue (every web worker does, by default;
-    # any number may, and each message still goes out once).
+    # Whether this process announces new episodes and sends the queue (every
+    # web worker does, by default; any number may, and each message still
+    # goes out once).
     send_mail: bool = True
 
 

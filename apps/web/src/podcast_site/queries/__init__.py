@@ -7,6 +7,12 @@ objects, and never with the long texts a page does not show. The ORM models
 whichever module it lives in.
 """
 
+from podcast_site.queries.announcements import (
+    NewlyPublic,
+    list_newly_public_episodes,
+    queue_announcements,
+    record_announcement,
+)
 from podcast_site.queries.downloads import (
     EpisodeDownloads,
     add_download_salt,
@@ -29,6 +35,7 @@ from podcast_site.queries.episodes import (
     get_episode_chapters,
     get_episode_preview,
     get_episode_transcript,
+    get_public_episode_by_id,
     is_removed,
     list_episodes,
     list_feed_episodes,
@@ -43,7 +50,10 @@ from podcast_site.queries.guests import (
 from podcast_site.queries.mail import (
     MailQueue,
     claim_due_email,
+    count_sent_since,
+    delete_old_emails,
     get_mail_queue,
+    mark_email_dead,
     mark_email_failed,
     mark_email_sent,
     queue_email,
@@ -59,7 +69,7 @@ from podcast_site.queries.search import (
 )
 from podcast_site.queries.sitemap import EpisodeUrls, list_episode_urls, list_guest_slugs
 from podcast_site.queries.sponsors import list_sponsors
-from podcast_site.queries.subscribers import add_subscriber, get_subscriber
+from podcast_site.queries.subscribers import add_subscriber, get_subscriber, mark_bounced
 
 __all__ = [
     "COUNT_EPISODES",
@@ -75,6 +85,7 @@ __all__ = [
     "GuestLink",
     "GuestPage",
     "MailQueue",
+    "NewlyPublic",
     "SearchHit",
     "SearchHits",
     "SponsorCard",
@@ -83,6 +94,8 @@ __all__ = [
     "claim_due_email",
     "count_episodes",
     "count_request",
+    "count_sent_since",
+    "delete_old_emails",
     "delete_ended_rate_limit_windows",
     "delete_past_download_days",
     "get_content_revision",
@@ -91,6 +104,7 @@ __all__ = [
     "get_episode_chapters",
     "get_episode_preview",
     "get_episode_transcript",
+    "get_public_episode_by_id",
     "is_removed",
     "get_guest",
     "get_mail_queue",
@@ -103,10 +117,15 @@ __all__ = [
     "list_guest_episodes",
     "list_guest_slugs",
     "list_guests",
+    "list_newly_public_episodes",
     "list_sponsors",
+    "mark_bounced",
+    "mark_email_dead",
     "mark_email_failed",
     "mark_email_sent",
+    "queue_announcements",
     "queue_email",
+    "record_announcement",
     "record_download",
     "search_episodes",
 ]

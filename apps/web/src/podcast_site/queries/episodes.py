@@ -159,6 +159,7 @@ WHOLE_EPISODE = select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponso
 EPISODE_PAGE = compile_for_driver(
     WHOLE_EPISODE.where(Episode.number == bindparam("number"), is_public())
 )
+EPISODE_BY_ID = compile_for_driver(WHOLE_EPISODE.where(Episode.id == bindparam("id"), is_public()))
 # What a draft's signed preview shows: the same page, whatever its status.
 EPISODE_PREVIEW = compile_for_driver(WHOLE_EPISODE.where(Episode.number == bindparam("number")))
 
@@ -218,6 +219,12 @@ async def list_episodes(
 async def get_episode(session: AsyncSession, number: int) -> FullEpisode | None:
     """Return one public episode for its page, guests and sponsors included, in one query."""
     rows = await fetch(session, EPISODE_PAGE, number=number)
+    return page_from(rows[0]) if rows else None
+
+
+async def get_public_episode_by_id(session: AsyncSession, episode_id: int) -> FullEpisode | None:
+    """Return a public episode by its row's id (what an announcement names), or None."""
+    rows = await fetch(session, EPISODE_BY_ID, id=episode_id)
     return page_from(rows[0]) if rows else None
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.core.models import OutboundEmail
@@ -15,16 +15,33 @@ async def queue_email(session: AsyncSession, to_address: str, message: bytes) ->
     await session.flush()
 
 
+def is_waiting() -> ColumnElement[bool]:
+    """Say, in SQL, whether an e-mail is still to be sent: neither sent nor given up on."""
+    return OutboundEmail.sent_at.is_(None) & OutboundEmail.dead_at.is_(None)
+
+
 async def claim_due_email(session: AsyncSession) -> OutboundEmail | None:
-    """Lock the next unsent e-mail that is due, skipping those another worker holds."""
+    """Lock the next e-mail that is due, most urgent first, skipping those another worker holds.
+
+    The row stays locked until the caller's transaction ends, that is, until
+    the message was handed over and marked sent: a worker that dies while
+    sending leaves it to be sent again, never lost.
+    """
     query = (
         select(OutboundEmail)
-        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.send_after <= func.now())
-        .order_by(OutboundEmail.send_after)
+        .where(is_waiting(), OutboundEmail.send_after <= func.now())
+        .order_by(OutboundEmail.priority, OutboundEmail.send_after)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
     return await session.scalar(query)
+
+
+async def count_sent_since(session: AsyncSession, seconds: int) -> int:
+    """Return how many e-mails all workers sent in the last `seconds` (for MAIL_PER_MINUTE)."""
+    since = func.now() - timedelta(seconds=seconds)
+    query = select(func.count()).select_from(OutboundEmail).where(OutboundEmail.sent_at > since)
+    return await session.scalar(query) or 0
 
 
 async def mark_email_sent(session: AsyncSession, email_id: int) -> None:
@@ -37,7 +54,7 @@ async def mark_email_sent(session: AsyncSession, email_id: int) -> None:
 async def mark_email_failed(
     session: AsyncSession, email_id: int, error: str, retry_in: timedelta
 ) -> None:
-    """Record a failed attempt and when to try again."""
+    """Record a failed attempt that may succeed later, and when to try again."""
     await session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id == email_id)
@@ -49,18 +66,38 @@ async def mark_email_failed(
     )
 
 
+async def mark_email_dead(session: AsyncSession, email_id: int, error: str) -> None:
+    """Give an e-mail up: refused for good, or failing for days; it is kept, not sent."""
+    await session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(attempts=OutboundEmail.attempts + 1, last_error=error[:500], dead_at=func.now())
+    )
+
+
+async def delete_old_emails(session: AsyncSession, days: int) -> None:
+    """Delete sent and dead e-mails older than `days`: their addresses and links go with them."""
+    before = func.now() - timedelta(days=days)
+    await session.execute(
+        delete(OutboundEmail).where(
+            (OutboundEmail.sent_at < before) | (OutboundEmail.dead_at < before)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class MailQueue:
-    """How many e-mails wait, since when, and why the last attempt failed."""
+    """How many e-mails wait, since when, why the last attempt failed, and how many died."""
 
     waiting: int
     oldest: datetime | None
     last_error: str | None
+    dead: int
 
 
 async def get_mail_queue(session: AsyncSession) -> MailQueue:
     """Describe the unsent e-mails (for make doctor and the logs)."""
-    unsent = OutboundEmail.sent_at.is_(None)
+    unsent = is_waiting()
     waiting, oldest = (
         await session.execute(
             select(func.count(), func.min(OutboundEmail.created_at)).where(unsent)
@@ -72,4 +109,7 @@ async def get_mail_queue(session: AsyncSession) -> MailQueue:
         .order_by(OutboundEmail.send_after.desc())
         .limit(1)
     )
-    return MailQueue(waiting, oldest, last_error)
+    dead = await session.scalar(
+        select(func.count()).select_from(OutboundEmail).where(OutboundEmail.dead_at.is_not(None))
+    )
+    return MailQueue(waiting, oldest, last_error, dead or 0)

@@ -1,6 +1,6 @@
 """Sign newsletter subscribers up and look them up."""
 
-from sqlalchemy import case
+from sqlalchemy import case, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,3 +34,12 @@ async def add_subscriber(session: AsyncSession, email: str) -> tuple[int, bool]:
 async def get_subscriber(session: AsyncSession, subscriber_id: int) -> Subscriber | None:
     """Return a subscriber by id, or None."""
     return await session.get(Subscriber, subscriber_id)
+
+
+async def mark_bounced(session: AsyncSession, email: str) -> None:
+    """Record that the mail server refused an address for good: it gets nothing more."""
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.email == email, Subscriber.bounced_at.is_(None))
+        .values(bounced_at=func.now())
+    )

@@ -3,12 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from quart import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     request,
     url_for,
@@ -21,6 +20,7 @@ from podcast_site.core.database import get_session
 from podcast_site.core.models import Subscriber
 from podcast_site.core.show import get_show
 from podcast_site.web import csrf, emails
+from podcast_site.web.newsletter_links import make_link, serializer
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.rate_limits import limited
 from podcast_site.web.templating import render
@@ -28,21 +28,6 @@ from podcast_site.web.templating import render
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
 CONFIRM_LINK_MAX_AGE = timedelta(days=7)
-
-
-def serializer(purpose: str) -> URLSafeTimedSerializer:
-    """Sign tokens with the app's secret; the salt keeps each purpose's tokens apart."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"newsletter-{purpose}")
-
-
-def make_link(purpose: str, subscriber_id: int) -> str:
-    """Return an absolute, signed confirm or unsubscribe link for a subscriber.
-
-    The token carries the subscriber's id, not the address: tokens are only
-    signed, not encrypted, and links end up in logs.
-    """
-    token = serializer(purpose).dumps(subscriber_id)
-    return url_for(f"newsletter.{purpose}_form", token=token, _external=True)
 
 
 async def subscriber_from_token(
@@ -145,6 +130,8 @@ async def confirm(token: str) -> ResponseReturnValue:
     subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
     subscriber.confirmed_at = subscriber.confirmed_at or datetime.now(UTC)
     subscriber.unsubscribed_at = None
+    # The confirmation mail arrived, so the address takes mail again.
+    subscriber.bounced_at = None
     await get_session().commit()
     return render(
         "message.html",

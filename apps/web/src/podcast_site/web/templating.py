@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 import jinja2
 import quart
 from quart import Quart, current_app, g, request, session
+from quart.ctx import AppContext
 
 from podcast_site.core.formats import AUDIO_TYPES, audio_extension
 from podcast_site.core.settings import get_settings
@@ -97,6 +98,17 @@ def download_url(episode: EpisodeItem, *, external: bool = False) -> str:
         extension=audio_extension(episode.audio_url),
         _external=external,
     )
+
+
+def site_request_context(app: Quart) -> AppContext:
+    """Return a request context for the site's own address (https://SITE_ADDRESS).
+
+    For what builds links outside any request, as a page would (an
+    announcement's mail, the feed URL a WebSub hub is told of): Quart's
+    url_for and the templates then work as they do in a request.
+    """
+    site = get_settings(app).site_address
+    return app.test_request_context("/", scheme="https", headers={"Host": site})
 
 
 def render(template: str, **context: Any) -> str:
