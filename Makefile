@@ -82,6 +82,14 @@ doctor: check-docker
 mail: check-docker
 	docker compose exec mailcatcher show-mail $(or $(N),5)
 
+.PHONY: status ## Episodes not public yet (scheduled, drafts) or any more (removed), and mail waiting
+status: check-docker
+	docker compose run --rm --no-deps -T migrate podcast-site status
+
+.PHONY: preview ## Print the signed link that shows episode N's page before it is public (N=42)
+preview: check-docker
+	docker compose run --rm --no-deps -T migrate podcast-site preview-link $(N)
+
 .PHONY: downloads ## Downloads per episode (7 days, 30 days, all time) and a daily chart
 downloads: check-docker
 	docker compose run --rm --no-deps -T migrate podcast-site downloads

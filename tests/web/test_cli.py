@@ -12,8 +12,9 @@ import pytest
 from podcast_site.cli import main
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core.settings import Settings
+from podcast_site.web.previews import read_preview_token
 from tests.web.conftest import migrate, recreate_database
-from tests.web.paths import FIXTURE_CONTENT
+from tests.web.paths import FIXTURE_CONTENT, FIXTURE_SITE_FILE
 
 CLI_DATABASE = "podcast_cli_test"
 
@@ -240,3 +241,56 @@ async def test_wait_for_database_gives_up_after_its_time(
     monkeypatch.setenv("DB_PORT", "1")  # nothing listens there: refused, like a database not up yet
     assert await run_cli("wait-for-database", "--seconds", "1.5") == 1
     assert "database: no answer in 2 s" in capsys.readouterr().err
+
+
+def write_release_content(root: Path) -> Path:
+    """Write a show of one public, one scheduled, one draft and one removed episode."""
+    (root / "episodes").mkdir(parents=True)
+    soon = (datetime.now(UTC) + timedelta(hours=5)).replace(microsecond=0).isoformat()
+    for number, slug, extra in [
+        (1, "out", ""),
+        (2, "soon", f"published: {soon}\n"),
+        (3, "unfinished", "status: draft\n"),
+        (4, "withdrawn", "status: removed\n"),
+    ]:
+        published = "" if "published:" in extra else "published: 2026-01-06\n"
+        (root / "episodes" / f"{number:03d}-{slug}.md").write_text(
+            f"---\nnumber: {number}\ntitle: {slug.title()}\nsummary: About {slug}.\n{published}"
+            f"{extra}duration: 60\naudio_url: https://cdn.test.example/{number}.mp3\n"
+            "audio_bytes: 1000\n---\nNotes.\n"
+        )
+    return root
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_status_lists_what_is_not_public_and_the_import_says_when_it_will_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITE_FILE", str(FIXTURE_SITE_FILE))
+    assert await run_cli("import-content", str(write_release_content(tmp_path))) == 0
+    imported = capsys.readouterr().out
+    assert "new: 001 Out (public)" in imported
+    assert "new: 002 Soon (scheduled for " in imported and "new: 003 Unfinished (draft)" in imported
+
+    assert await run_cli("status") == 0
+    lines = capsys.readouterr().out.splitlines()
+
+    # Scheduled first (soonest first), then drafts, then removed ones.
+    assert [line.split()[0] for line in lines[:3]] == ["002", "003", "004"]
+    assert any(line.startswith("002 Soon") and "scheduled:" in line and "(in 5.0 h)" in line
+               for line in lines)  # fmt: skip
+    assert any(line.startswith("003 Unfinished") and "draft" in line for line in lines)
+    assert any(line.startswith("004 Withdrawn") and "removed (410)" in line for line in lines)
+    assert lines[-1] == "announcement mails waiting to be sent: 0"
+
+
+async def test_a_preview_link_is_signed_with_the_sites_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = tmp_path / "key"
+    key.write_text("k" * 40)
+    monkeypatch.setenv("SECRET_KEY_FILE", str(key))
+    assert await run_cli("preview-link", "3") == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://localhost/episodes/preview/")
+    assert read_preview_token("k" * 40, link.rsplit("/", 1)[1]) == 3

@@ -179,6 +179,33 @@ async def report_downloads(settings: Settings, today: date) -> str:
     return "\n".join(lines)
 
 
+async def report_status(settings: Settings, now: datetime) -> str:
+    """Describe what is not public yet (or any more) and the announcements waiting."""
+    zone = read_show(settings.site_file).zone
+    database = Database(create_engine(settings))
+    try:
+        async with database.sessionmaker() as session:
+            episodes = await queries.list_unreleased_episodes(session)
+            waiting = await queries.count_waiting_announcements(session)
+    finally:
+        await database.engine.dispose()
+    lines = []
+    for episode in episodes:
+        if episode.status == "published":
+            hours = (episode.published_at - now).total_seconds() / 3600
+            state = f"scheduled: {episode.published_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
+            state += f" (in {hours:.1f} h)" if hours < 48 else f" (in {hours / 24:.0f} days)"
+        else:
+            state = {"draft": "draft (make preview N=... shows it)", "removed": "removed (410)"}[
+                episode.status
+            ]
+        lines.append(f"{episode.number:03d} {episode.title[:50]:<50} {state}")
+    if not lines:
+        lines.append("every episode is public: none scheduled, no drafts, none removed")
+    lines.append(f"announcement mails waiting to be sent: {waiting}")
+    return "\n".join(lines)
+
+
 def database_says(error: DBAPIError) -> str:
     """Return Postgres's own message, and where the import was: not the statement and its data."""
     return "; ".join([str(error.orig).strip(), *getattr(error, "__notes__", [])])
@@ -220,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     help_text = "create or update web's database role with only the rights it needs"
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
+    help_text = "list scheduled, draft and removed episodes, and the announcements waiting"
+    commands.add_parser("status", help=help_text, description=help_text)
     help_text = "print downloads per episode (7 days, 30 days, all time) and per day"
     commands.add_parser("downloads", help=help_text, description=help_text)
     help_text = "wait until the database answers (for orchestrators without start order)"
@@ -261,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = asyncio.run(wait_for_database(settings, args.seconds))
         elif args.command == "grant-web-role":
             summary = asyncio.run(grant_web_role(settings))
+        elif args.command == "status":
+            summary = asyncio.run(report_status(settings, datetime.now(UTC)))
         elif args.command == "downloads":
             summary = asyncio.run(report_downloads(settings, datetime.now(UTC).date()))
         else:

@@ -59,6 +59,11 @@ from podcast_site.queries.mail import (
     queue_email,
 )
 from podcast_site.queries.rate_limits import count_request, delete_ended_rate_limit_windows
+from podcast_site.queries.release import (
+    UnreleasedEpisode,
+    count_waiting_announcements,
+    list_unreleased_episodes,
+)
 from podcast_site.queries.revision import get_content_revision
 from podcast_site.queries.search import (
     HIGHLIGHT_START,
@@ -89,12 +94,14 @@ __all__ = [
     "SearchHit",
     "SearchHits",
     "SponsorCard",
+    "UnreleasedEpisode",
     "add_download_salt",
     "add_subscriber",
     "claim_due_email",
     "count_episodes",
     "count_request",
     "count_sent_since",
+    "count_waiting_announcements",
     "delete_old_emails",
     "delete_ended_rate_limit_windows",
     "delete_past_download_days",
@@ -118,6 +125,7 @@ __all__ = [
     "list_guest_slugs",
     "list_guests",
     "list_newly_public_episodes",
+    "list_unreleased_episodes",
     "list_sponsors",
     "mark_bounced",
     "mark_email_dead",
