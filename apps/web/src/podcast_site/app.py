@@ -34,8 +34,6 @@ def create_app(settings: Settings | None = None) -> Quart:
         SECRET_KEY=settings.signing_key(),
         # Tracebacks never reach a browser; they go to the log.
         PROPAGATE_EXCEPTIONS=False,
-        SESSION_COOKIE_SECURE=settings.is_production,
-        SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     attach_settings(app, settings)
@@ -48,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     mailer.init_app(app)
     announcer.init_app(app)
     error_pages.init_app(app)
-    # Before CSRF, which parses the form: bad input is refused unread, and
+    # Before the cross-origin check (csrf): bad input is refused unread, and
     # the limits count forged posts too.
     inputs.init_app(app)
     rate_limits.init_app(app)

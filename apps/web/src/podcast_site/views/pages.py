@@ -18,7 +18,7 @@ GUEST_PAGE_EPISODES = 20
 
 
 @blueprint.get("/")
-@cached_page(forms=True)
+@cached_page()
 async def home() -> ResponseReturnValue:
     """Show the latest episodes and the newsletter form."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)

@@ -31,7 +31,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 import zstandard
-from quart import Quart, Response, current_app, g, make_response, request
+from quart import Quart, Response, current_app, make_response, request
 from quart.typing import ResponseReturnValue
 
 from podcast_site.core.database import (
@@ -40,7 +40,6 @@ from podcast_site.core.database import (
     is_database_unavailable,
 )
 from podcast_site.queries import get_content_revision
-from podcast_site.web import csrf
 from podcast_site.web.paging import QUERY_ATTRIBUTE, read_query
 
 type View = Callable[..., Awaitable[ResponseReturnValue]]
@@ -198,7 +197,6 @@ def cached_page(
     *,
     max_age: int = 0,
     store: Literal["pages", "searches"] = "pages",
-    forms: bool = False,
     query: tuple[str, ...] = (),
     cross_origin: bool = False,
 ) -> Callable[[View], View]:
@@ -207,9 +205,6 @@ def cached_page(
     `max_age` lets clients reuse the page without asking (feeds); 0 means
     "ask every time", which then costs a 304. `store` names the cache the
     rendered page goes into: "searches" for URLs with endless variants.
-    `forms=True` is for pages with a form: the page is rendered and cached
-    once with a placeholder where the CSRF token goes, and each visitor gets
-    their own token swapped in (so the page and its ETag are private).
     `query` names the query parameters the view reads (`("page",)`): they
     key the page, and any others (`?utm_source=...`) share it, so made-up
     parameters cannot make a view render again for every request.
@@ -233,16 +228,9 @@ def cached_page(
                 revision, stale = clock.revision, True
             path = request.path + query_string(query)
             key = f"{revision}|{request.host}|{path}"
-            token = csrf.csrf_token() if forms else ""
-            etag = hashlib.blake2b(f"{caches.code_version}|{key}|{token}".encode(), digest_size=16)
+            etag = hashlib.blake2b(f"{caches.code_version}|{key}".encode(), digest_size=16)
             headers = {
-                "Cache-Control": (
-                    "private, no-cache"
-                    if forms
-                    else f"public, max-age={max_age}"
-                    if max_age
-                    else "public, no-cache"
-                ),
+                "Cache-Control": f"public, max-age={max_age}" if max_age else "public, no-cache",
                 "ETag": f'W/"{etag.hexdigest()}"',
             }
             if cross_origin:
@@ -259,11 +247,7 @@ def cached_page(
                 headers["Cache-Status"] = 'podcast-site; hit; detail="database unavailable"'
                 log.warning("database unavailable: served %s from the page cache", path)
             if page is None:
-                g.render_csrf_placeholder = forms
-                try:
-                    response = await make_response(await view(*args, **kwargs))
-                finally:
-                    g.render_csrf_placeholder = False
+                response = await make_response(await view(*args, **kwargs))
                 if response.status_code != 200 or not isinstance(response, Response):
                     return response
                 body = await response.get_data(as_text=False)
@@ -275,12 +259,8 @@ def cached_page(
                 # and a miss may never be asked for again (a search, a
                 # catalog larger than the cache). A hit, below, gets its
                 # strong copies made once, so the page varies all the same.
-                if not forms:
-                    headers["Vary"] = "Accept-Encoding"
-                    return Response(page.body, content_type=page.content_type, headers=headers)
-            if forms:  # a visitor's own token in each copy: Caddy compresses those
-                body = page.body.replace(csrf.PLACEHOLDER.encode(), token.encode())
-                return Response(body, content_type=page.content_type, headers=headers)
+                headers["Vary"] = "Accept-Encoding"
+                return Response(page.body, content_type=page.content_type, headers=headers)
             return await encoded_response(key, page, cache, headers)
 
         setattr(cached_view, QUERY_ATTRIBUTE, query)
@@ -313,8 +293,9 @@ async def encoded_response(
 async def make_conditional(response: Response) -> Response:
     """Tag other successful pages with an ETag, so a repeat visit can be a bodiless 304.
 
-    Pages not served by `page_cache.cached_page` may be personal (the CSRF token
-    in a form), so they are `private`: only the visitor's browser may keep them.
+    Pages not served by `cached_page` may be personal (a confirm page names
+    the subscriber's address), so they are `private`: only the visitor's
+    browser may keep them.
     Those served by it carry its ETag and have answered `If-None-Match` already.
     """
     if (

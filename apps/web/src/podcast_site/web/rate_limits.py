@@ -61,5 +61,5 @@ async def check_rate_limits() -> None:
 
 
 def init_app(app: Quart) -> None:
-    """Check the limits before every view (and before CSRF, so forged posts count too)."""
+    """Check the limits before every view (and before the origin check: forged posts count too)."""
     app.before_request(check_rate_limits)

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import jinja2
 import quart
-from quart import Quart, current_app, g, request, session
+from quart import Quart, current_app, g, request
 from quart.ctx import AppContext
 
 from podcast_site.core.formats import AUDIO_TYPES, audio_extension
@@ -112,11 +112,9 @@ def site_request_context(app: Quart) -> AppContext:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render a template with what Quart gives every template (request, session, g)."""
+    """Render a template with what Quart gives every template (request and g; no session)."""
     environment: jinja2.Environment = current_app.extensions[JINJA]
-    return environment.get_template(template).render(
-        request=request, session=session, g=g, **context
-    )
+    return environment.get_template(template).render(request=request, g=g, **context)
 
 
 def init_app(app: Quart, show: Show) -> None:
