@@ -1,6 +1,7 @@
 """The newsletter: validation, idempotent sign-up, rate limit, signed links."""
 
 import re
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -8,7 +9,7 @@ from email.policy import default
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.core.models import OutboundEmail, Subscriber
@@ -202,3 +203,40 @@ async def test_signing_up_again_after_unsubscribing_needs_a_new_confirmation(
     await session.refresh(subscriber)
     assert subscriber.unsubscribed_at is None
     assert subscriber.confirmed_at is None
+
+
+async def test_typing_an_address_again_and_again_sends_at_most_a_few_confirmations(
+    client: Client, session: AsyncSession
+) -> None:
+    for _ in range(3):
+        await sign_up(client, "victim@mailbox.org")
+    assert len(await queued_emails(session)) == 1  # one an hour
+    for hours_ago in (5, 3):  # as if the earlier ones were that old
+        await session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.created_at > func.now() - timedelta(hours=1))
+            .values(created_at=func.now() - timedelta(hours=hours_ago))
+        )
+        status, _ = await sign_up(client, "victim@mailbox.org")
+        assert status == 303  # the same answer either way
+    assert len(await queued_emails(session)) == 3
+    await session.execute(update(OutboundEmail).values(created_at=func.now() - timedelta(hours=2)))
+    await sign_up(client, "victim@mailbox.org")
+    assert len(await queued_emails(session)) == 3  # three a day
+
+
+async def test_an_old_confirm_link_cannot_sign_up_someone_who_left_since(
+    app: Quart, client: Client, session: AsyncSession
+) -> None:
+    await sign_up(client, "listener@mailbox.org")
+    (subscriber,) = await subscribers(session)
+    confirm = await link_for(app, "confirm", subscriber)
+    await client.post(confirm, headers=FROM_OUR_PAGE)
+    await client.post(await link_for(app, "unsubscribe", subscriber), headers=FROM_OUR_PAGE)
+
+    response = await client.post(confirm, headers=FROM_OUR_PAGE)
+
+    assert response.status_code == 400
+    assert "You unsubscribed after this link was sent" in await response.get_data(as_text=True)
+    await session.refresh(subscriber)
+    assert subscriber.unsubscribed_at is not None

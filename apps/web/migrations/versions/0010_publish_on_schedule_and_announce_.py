@@ -128,6 +128,9 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("sent_at IS NOT NULL"),
     )
+    op.create_index(
+        "ix_outbound_emails_to_address", "outbound_emails", ["to_address", "created_at"]
+    )
     op.create_unique_constraint(
         op.f("uq_outbound_emails_episode_id"), "outbound_emails", ["episode_id", "subscriber_id"]
     )
@@ -163,6 +166,7 @@ def downgrade() -> None:
         type_="foreignkey",
     )
     op.drop_constraint(op.f("uq_outbound_emails_episode_id"), "outbound_emails", type_="unique")
+    op.drop_index("ix_outbound_emails_to_address", table_name="outbound_emails")
     op.drop_index(
         "ix_outbound_emails_sent_at",
         table_name="outbound_emails",

@@ -335,6 +335,8 @@ class OutboundEmail(Base):
         ),
         # One announcement of an episode per subscriber, whatever retries.
         UniqueConstraint("episode_id", "subscriber_id"),
+        # How many confirmations an address got lately (views/newsletter.py).
+        Index("ix_outbound_emails_to_address", "to_address", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -50,6 +50,7 @@ from podcast_site.queries.guests import (
 from podcast_site.queries.mail import (
     MailQueue,
     claim_due_email,
+    count_confirmations_since,
     count_sent_since,
     delete_old_emails,
     get_mail_queue,
@@ -98,6 +99,7 @@ __all__ = [
     "add_download_salt",
     "add_subscriber",
     "claim_due_email",
+    "count_confirmations_since",
     "count_episodes",
     "count_request",
     "count_sent_since",

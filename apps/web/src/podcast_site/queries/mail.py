@@ -37,6 +37,21 @@ async def claim_due_email(session: AsyncSession) -> OutboundEmail | None:
     return await session.scalar(query)
 
 
+async def count_confirmations_since(session: AsyncSession, email: str, *, hours: int) -> int:
+    """Return how many confirmation mails were queued for an address in the last `hours`."""
+    since = func.now() - timedelta(hours=hours)
+    query = (
+        select(func.count())
+        .select_from(OutboundEmail)
+        .where(
+            OutboundEmail.to_address == email,
+            OutboundEmail.episode_id.is_(None),
+            OutboundEmail.created_at > since,
+        )
+    )
+    return await session.scalar(query) or 0
+
+
 async def count_sent_since(session: AsyncSession, seconds: int) -> int:
     """Return how many e-mails all workers sent in the last `seconds` (for MAIL_PER_MINUTE)."""
     since = func.now() - timedelta(seconds=seconds)

@@ -13,6 +13,7 @@ from quart import (
     url_for,
 )
 from quart.typing import ResponseReturnValue
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
 from podcast_site.background import mailer
@@ -28,15 +29,19 @@ from podcast_site.web.templating import render
 blueprint = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
 CONFIRM_LINK_MAX_AGE = timedelta(days=7)
+CONFIRMATIONS_PER_HOUR = 1
+CONFIRMATIONS_PER_DAY = 3
 
 
 async def subscriber_from_token(
     purpose: str, token: str, max_age: timedelta | None = None
-) -> Subscriber:
-    """Return the subscriber a link was made for, or answer 400 for a bad or old link."""
+) -> tuple[Subscriber, datetime]:
+    """Return the subscriber a link was made for and when, or answer 400 for a bad or old link."""
     try:
         seconds = int(max_age.total_seconds()) if max_age else None
-        subscriber_id = serializer(purpose).loads(token, max_age=seconds)
+        subscriber_id, made_at = serializer(purpose).loads(
+            token, max_age=seconds, return_timestamp=True
+        )
     except SignatureExpired:
         abort(400, "This link has expired. Please sign up again to get a new one.")
     except BadSignature:
@@ -44,7 +49,7 @@ async def subscriber_from_token(
     subscriber = await queries.get_subscriber(get_session(), int(subscriber_id))
     if subscriber is None:
         abort(400, "This address is not signed up any more. Please sign up again.")
-    return subscriber
+    return subscriber, made_at
 
 
 async def render_form(email: str = "", error: str | None = None, status: int = 200) -> Response:
@@ -71,14 +76,25 @@ async def subscribe() -> ResponseReturnValue:
         return await render_form(typed, f"That address does not look right: {error}", status=400)
     session = get_session()
     subscriber_id, needs_confirming = await queries.add_subscriber(session, email)
-    if needs_confirming:
+    # Anyone can type anyone's address: at most CONFIRMATIONS_PER_HOUR and
+    # CONFIRMATIONS_PER_DAY confirmation mails go to one, however often it
+    # is typed, so the form cannot be used to bomb a mailbox.
+    send = needs_confirming and await confirmations_allowed(session, email)
+    if send:
         # Queued in the sign-up's own transaction: both are stored, or neither.
         await queries.queue_email(session, email, await confirmation_email(email, subscriber_id))
     await session.commit()
-    if needs_confirming:
+    if send:
         mailer.wake()
     # The same answer either way: the page never tells who is subscribed.
     return redirect(url_for("newsletter.thanks"), 303)
+
+
+async def confirmations_allowed(session: AsyncSession, email: str) -> bool:
+    """Say whether another confirmation mail may go to this address now."""
+    last_hour = await queries.count_confirmations_since(session, email, hours=1)
+    last_day = await queries.count_confirmations_since(session, email, hours=24)
+    return last_hour < CONFIRMATIONS_PER_HOUR and last_day < CONFIRMATIONS_PER_DAY
 
 
 async def confirmation_email(to_address: str, subscriber_id: int) -> bytes:
@@ -111,10 +127,22 @@ async def thanks() -> ResponseReturnValue:
     )
 
 
+async def confirmable(token: str) -> Subscriber:
+    """Return whom a confirm link is for; 400 if they left since it was sent.
+
+    Leaving is the later, deliberate act: an old confirm link (they last a
+    week, and sit in mailboxes) must not sign someone up again.
+    """
+    subscriber, made_at = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
+    if subscriber.unsubscribed_at is not None and subscriber.unsubscribed_at > made_at:
+        abort(400, "You unsubscribed after this link was sent. Sign up again to come back.")
+    return subscriber
+
+
 @blueprint.get("/confirm/<token:token>")
 async def confirm_form(token: str) -> ResponseReturnValue:
     """Ask for a click before confirming: mail scanners open links, people press buttons."""
-    subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
+    subscriber = await confirmable(token)
     return render(
         "newsletter_action.html",
         title="Confirm your subscription",
@@ -127,7 +155,7 @@ async def confirm_form(token: str) -> ResponseReturnValue:
 @blueprint.post("/confirm/<token:token>")
 async def confirm(token: str) -> ResponseReturnValue:
     """Confirm the subscriber a signed link was made for."""
-    subscriber = await subscriber_from_token("confirm", token, CONFIRM_LINK_MAX_AGE)
+    subscriber = await confirmable(token)
     subscriber.confirmed_at = subscriber.confirmed_at or datetime.now(UTC)
     subscriber.unsubscribed_at = None
     # The confirmation mail arrived, so the address takes mail again.
@@ -144,7 +172,7 @@ async def confirm(token: str) -> ResponseReturnValue:
 @blueprint.get("/unsubscribe/<token:token>")
 async def unsubscribe_form(token: str) -> ResponseReturnValue:
     """Ask for a click before unsubscribing, for the same reason as confirming."""
-    subscriber = await subscriber_from_token("unsubscribe", token)
+    subscriber, _ = await subscriber_from_token("unsubscribe", token)
     return render(
         "newsletter_action.html",
         title="Unsubscribe",
@@ -163,7 +191,7 @@ async def unsubscribe(token: str) -> ResponseReturnValue:
     Sec-Fetch-Site, which web/csrf.py lets through as no browser's; the
     signed link itself says who may be unsubscribed.
     """
-    subscriber = await subscriber_from_token("unsubscribe", token)
+    subscriber, _ = await subscriber_from_token("unsubscribe", token)
     subscriber.unsubscribed_at = subscriber.unsubscribed_at or datetime.now(UTC)
     await get_session().commit()
     return render(
