@@ -19,6 +19,12 @@ target_metadata = Base.metadata
 
 # Any constant works; it only has to be the same for every migrator of this database.
 MIGRATION_LOCK_KEY = 7_413_001
+# How long a migration's statement may wait for a table lock. A migration
+# runs while the old release serves (make redeploy): an ALTER TABLE queued
+# behind a slow query would make every read of that table wait behind it.
+# Better that the migration fail (the redeploy stops, the site keeps
+# serving) and is run again.
+LOCK_TIMEOUT = "5s"
 
 
 def settings() -> Settings:
@@ -47,6 +53,10 @@ def do_run_migrations(connection: Connection) -> None:
         # here until the first commits, then finds nothing left to do. The lock
         # is released with the transaction, even if the migrator is killed.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        lock_timeout = config.attributes.get("lock_timeout", LOCK_TIMEOUT)
+        connection.execute(
+            text("SELECT set_config('lock_timeout', :value, true)"), {"value": lock_timeout}
+        )
         context.run_migrations()
 
 

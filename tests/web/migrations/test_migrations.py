@@ -4,6 +4,8 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import asyncpg
+import pytest
+import sqlalchemy.exc
 from alembic import command
 
 from podcast_site.core.settings import Settings
@@ -57,3 +59,32 @@ async def test_the_release_time_migration_keeps_each_episodes_day_and_mails_nobo
     # The release before this one still reads the day, now derived by Postgres.
     assert (row["published_on"], row["status"]) == (date(2026, 3, 2), "published")
     assert skipped is True
+
+
+async def test_a_migration_waiting_on_a_lock_gives_up_instead_of_blocking_reads(
+    settings: Settings,
+) -> None:
+    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
+    await recreate_database(scratch)
+    config = alembic_config(scratch)
+    await asyncio.to_thread(command.upgrade, config, "0009")
+    config.attributes["lock_timeout"] = "500ms"
+    reader = await asyncpg.connect(
+        host=scratch.db_host,
+        port=scratch.db_port,
+        user=scratch.db_user,
+        password=scratch.db_password.get_secret_value(),
+        database=scratch.db_name,
+    )
+    try:
+        # A slow read holds its table; 0010 must alter that table.
+        transaction = reader.transaction()
+        await transaction.start()
+        await reader.execute("LOCK TABLE episodes IN ACCESS SHARE MODE")
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="lock timeout"):
+            await asyncio.to_thread(command.upgrade, config, "head")
+        await transaction.rollback()
+        version = await reader.fetchval("SELECT version_num FROM alembic_version")
+    finally:
+        await reader.close()
+    assert version == "0009"  # nothing half done: run it again later

@@ -183,3 +183,17 @@ async def test_two_app_instances_share_one_limit(
             await connection.execute(
                 delete(RateLimitWindow).where(RateLimitWindow.client_key == key)
             )
+
+
+async def test_one_ipv6_subscriber_rotating_addresses_shares_one_limit(
+    client: Client, settings: Settings
+) -> None:
+    limit = settings.rate_limit_search.requests
+    statuses = [
+        (await client.get("/search?q=x", scope_base=as_visitor(f"2001:db8:7:7::{n:x}"))).status_code
+        for n in range(1, limit + 2)
+    ]
+    assert statuses[:limit] == [200] * limit and statuses[limit] == 429
+    # A neighbour's /64 has a budget of its own.
+    neighbour = await client.get("/search?q=x", scope_base=as_visitor("2001:db8:7:8::1"))
+    assert neighbour.status_code == 200
