@@ -175,7 +175,8 @@ def test_make_up_after_make_dev_runs_the_production_image_again(fork: Stack) -> 
     assert "granian" in command and "--reload" not in command
 
 
-def test_the_first_run_and_new_releases_print_no_error_or_warning(fork: Stack) -> None:
+# Named without the words it looks for: `make test` prints the name.
+def test_the_first_run_and_new_releases_print_nothing_alarming(fork: Stack) -> None:
     # Last in this file: it stops the fork. The fixture's `make check` and
     # first `make up` (on a copy with no image built), the README's other
     # first commands, and a release and an import each of a version not built
