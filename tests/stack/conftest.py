@@ -77,6 +77,9 @@ class Stack:
     settings: dict[str, str] = field(default_factory=dict)
     http_port: int = field(default_factory=free_port)
     https_port: int = field(default_factory=free_port)
+    # What some commands printed, by command (running_stack's first `make up`),
+    # for the tests that read the output itself.
+    printed: dict[str, str] = field(default_factory=dict)
 
     @property
     def artifacts(self) -> Path:
@@ -205,7 +208,7 @@ def running_stack(project: str, checkout: Path = REPO_DIR) -> Iterator[Stack]:
     try:
         progress(f"{project}: make up (builds its images first)")
         started = time.monotonic()
-        stack.make("up")
+        stack.printed["make up"] = stack.make("up")
         progress(f"{project}: up in {time.monotonic() - started:.0f} s")
         yield stack
     finally:

@@ -5,6 +5,10 @@ edits too), replaces the identity and the content the way FORKING.md says,
 and then, in the copy: `make check` passes; `make up` names the new show on
 every page, feed and document and never the old one; `make dev` shows a
 template edit through Caddy without a build; `make up` is production again.
+And none of what its author runs, from the first `make up` (no image built
+yet) to releases of new versions, prints an error or a warning: Compose asks
+no registry for an image built here (tests/stack/conftest.py's stacks run
+offline, as CI does, where such a pull says "no such host").
 """
 
 import re
@@ -57,6 +61,19 @@ The first notes of a new show.
 # What a visitor and a podcast app see of the show.
 PAGES = ["/", "/episodes/show/1/putting-the-kettle-on", "/episodes/rss", "/openapi.json"]
 
+# A line of output that reads as trouble: an error, a denial, a warning...
+TROUBLE = re.compile(r"Error|error:|denied|WARN|[Ww]arning")
+# ...except these lines, each printed on purpose or out of this repository's hands.
+EXPECTED_TROUBLE = [
+    # BuildKit echoes the blog's build command; the flag makes any Hugo
+    # warning fail the build, so the line is the opposite of a warning.
+    re.compile(r"RUN hugo .*--panicOnWarning"),
+    # Debian's ca-certificates, which the backup image installs, rehashes a
+    # folder that holds its own bundle and says it skips that file: harmless,
+    # and the README says it is expected.
+    re.compile(r"rehash: warning: skipping ca-certificates\.crt, it does not contain exactly one"),
+]
+
 
 def make_fork(copy: Path) -> None:
     """Copy the checkout and make it another show, as FORKING.md tells a fork to."""
@@ -77,11 +94,21 @@ def fork() -> Iterator[Stack]:
     make_fork(copy)
     try:
         progress("fork: make check in the copy")
-        Stack(project=stack_name("forktest"), checkout=copy).make("check")
+        checked = Stack(project=stack_name("forktest"), checkout=copy).make("check")
         with running_stack(stack_name("forktest"), checkout=copy) as stack:
+            stack.printed["make check"] = checked
             yield stack
     finally:
         shutil.rmtree(copy, ignore_errors=True)
+
+
+def troubling_lines(output: str) -> list[str]:
+    """Return the lines of a command's output that read as trouble and are not expected."""
+    return [
+        line
+        for line in output.splitlines()
+        if TROUBLE.search(line) and not any(ok.search(line) for ok in EXPECTED_TROUBLE)
+    ]
 
 
 def assert_new_name_only(where: str, text: str) -> None:
@@ -146,3 +173,26 @@ def test_make_up_after_make_dev_runs_the_production_image_again(fork: Stack) -> 
     assert fork.image("web").startswith(f"{fork.project}-web:")
     command = fork.compose("exec", "-T", "web", "cat", "/proc/1/cmdline")
     assert "granian" in command and "--reload" not in command
+
+
+# Named without the words it looks for: `make test` prints the name.
+def test_the_first_run_and_new_releases_print_nothing_alarming(fork: Stack) -> None:
+    # Last in this file: it stops the fork. The fixture's `make check` and
+    # first `make up` (on a copy with no image built), the README's other
+    # first commands, and a release and an import each of a version not built
+    # yet (migrate, which runs the import, shares web's image).
+    printed = dict(fork.printed)
+    printed["make url"] = fork.make("url")
+    printed["make help"] = fork.make("help")
+    printed["make redeploy"] = fork.make("redeploy", APP_VERSION="fork-2")
+    printed["make import"] = fork.make("import", APP_VERSION="fork-3")
+    printed["make down"] = fork.make("down")
+    assert {"make check", "make up"} <= set(printed)
+    assert "Now serving version fork-2." in printed["make redeploy"]
+    assert " unchanged" in printed["make import"]
+    found = [
+        f"{command}: {line}"
+        for command, output in printed.items()
+        for line in troubling_lines(output)
+    ]
+    assert not found, "\n".join(found)
