@@ -114,7 +114,7 @@ def scenarios(client: httpx.Client) -> list[Scenario]:
         Scenario("health (app, no database)", HEALTH),
         Scenario("episode page (page cache)", episode, BROWSER),
         Scenario("episode page, page cache off ¹", episode, BROWSER, page_cache=False),
-        Scenario("home page (page cache, CSRF token)", "/", BROWSER),
+        Scenario("home page (page cache)", "/", BROWSER),
         Scenario("all episodes (page cache)", "/episodes", BROWSER),
         Scenario("feed, as podcast apps fetch it", "/episodes/rss", GZIP),
         Scenario("feed, unchanged since", "/episodes/rss", GZIP | {"If-None-Match": etag}, 304),
