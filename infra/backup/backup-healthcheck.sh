@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Healthy while the newest backup is younger than the interval plus a grace
+# Healthy while the newest scheduled backup is younger than the interval plus a grace
 # period (a backup takes time, and the scheduler checks once a minute), and,
 # with off-site copies on, while the last copy worked and is as recent.
 # shellcheck source-path=SCRIPTDIR
@@ -9,17 +9,17 @@ set -euo pipefail
 
 grace=$(( BACKUP_INTERVAL_SECONDS / 10 > 120 ? BACKUP_INTERVAL_SECONDS / 10 : 120 ))
 limit=$(( BACKUP_INTERVAL_SECONDS + grace ))
-newest=$(newest_backup)
+newest=$(newest_scheduled_backup)
 if [ -z "$newest" ]; then
-    echo "no backup in $BACKUP_PATH yet"
+    echo "no scheduled backup in $BACKUP_PATH yet"
     exit 1
 fi
 age=$(( $(date +%s) - $(stat -c %Y "$newest") ))
 if [ "$age" -gt "$limit" ]; then
-    echo "newest backup $newest is ${age}s old (limit ${limit}s)"
+    echo "newest scheduled backup $newest is ${age}s old (limit ${limit}s)"
     exit 1
 fi
-echo "newest backup $newest is ${age}s old"
+echo "newest scheduled backup $newest is ${age}s old"
 
 if [ -n "${BACKUP_OFFSITE_REPOSITORY:-}" ]; then
     if [ -f "$BACKUP_PATH/.offsite-failed" ]; then

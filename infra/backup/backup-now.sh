@@ -38,7 +38,9 @@ pg_dump --format=custom --compress=6 --no-owner --file="$partial"
 # Read every block back: a dump that cannot be restored is not a backup.
 pg_restore --file=/dev/null "$partial"
 chmod 600 "$partial"
+ensure_made_here
 mv "$partial" "$final"
+echo "${final##*/}" >> "$MADE_HERE"
 log "wrote $final ($(du -h "$final" | cut -f1))"
 backup-rotate.sh
 

@@ -5,6 +5,8 @@
 # - each other kind (manual, before-deploy, before-restore): the newest
 #   BACKUP_KEEP_OTHER of that kind;
 # - partial files a killed dump left behind, once they are a day old.
+# Only backups this service wrote (common.sh: .made-here) are ever deleted:
+# a dump copied back into the folder to be restored stays until you remove it.
 # The settings are checked in common.sh: none may be 0, which would delete
 # the backup just written.
 # shellcheck source-path=SCRIPTDIR
@@ -12,9 +14,15 @@ set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
+ensure_made_here
+# The backups of a kind (a find pattern) that this service wrote, newest first
+# (names sort by time: podcast-YYYYMMDDTHHMMSSZ...).
+made_here() {
+    find "$BACKUP_PATH" -maxdepth 1 -name "$1" -printf '%f\n' | { grep -Fxf "$MADE_HERE" || true; } | sort -r
+}
+
 declare -A kept_days=() kept_weeks=()
-# Names sort by time (podcast-YYYYMMDDTHHMMSSZ.dump): newest first.
-find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%f\n' | sort -r |
+made_here 'podcast-*Z.dump' |
 while read -r name; do
     day=${name:8:8}
     week=$(date -u -d "$day" +%G-W%V)
@@ -34,13 +42,17 @@ while read -r name; do
 done
 
 for kind in manual before-deploy before-restore; do
-    find "$BACKUP_PATH" -maxdepth 1 -name "podcast-*Z-$kind.dump" -printf '%f\n' | sort -r |
-        tail -n +"$(( BACKUP_KEEP_OTHER + 1 ))" |
+    made_here "podcast-*Z-$kind.dump" | tail -n +"$(( BACKUP_KEEP_OTHER + 1 ))" |
     while read -r name; do
         rm -f "${BACKUP_PATH:?}/$name"
         log "rotated out $name"
     done
 done
+
+# Forget what is gone (rotated out, or removed by hand).
+find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*.dump' -printf '%f\n' | grep -Fxf - "$MADE_HERE" \
+    > "$MADE_HERE.new" || true
+mv "$MADE_HERE.new" "$MADE_HERE"
 
 find "$BACKUP_PATH" -maxdepth 1 -name '.podcast-*.partial' -mmin +1440 -print -delete |
 while read -r name; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The backup service's main process: back up whenever the newest backup is
-# older than BACKUP_INTERVAL_SECONDS, checking once a minute (or more often for
+# The backup service's main process: back up whenever the newest scheduled
+# backup is older than BACKUP_INTERVAL_SECONDS (before-deploy and manual ones
+# do not count: the daily history must advance on a site that deploys daily), checking once a minute (or more often for
 # short test intervals). A restart does not cause an extra backup, and a failed
 # one is retried on the next check instead of waiting a whole interval. With
 # off-site copies on, a copy that is missing or too old (just enabled, or the
@@ -24,7 +25,7 @@ age_of() {
 }
 
 while true; do
-    if [ "$(age_of "$(newest_backup)")" -ge "$BACKUP_INTERVAL_SECONDS" ]; then
+    if [ "$(age_of "$(newest_scheduled_backup)")" -ge "$BACKUP_INTERVAL_SECONDS" ]; then
         status=0
         backup-now.sh > /dev/null || status=$?
         # 3: the backup is good, only the off-site copy failed (logged already).

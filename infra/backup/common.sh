@@ -28,8 +28,27 @@ log() {
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) backup: $*" >&2
 }
 
-# Print the newest backup (scheduled or manual), or nothing.
+# Print the newest backup of any kind, or nothing.
 newest_backup() {
     find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' \
         | sort -rn | head -n 1 | cut -d' ' -f2-
+}
+
+# Print the newest scheduled backup, or nothing: what the schedule and the
+# healthcheck go by. A site that deploys every day has a fresh before-deploy
+# backup every day, and must still take its daily ones (the history).
+newest_scheduled_backup() {
+    find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%T@ %p\n' \
+        | sort -rn | head -n 1 | cut -d' ' -f2-
+}
+
+# The names of the backups this service wrote, one a line: rotation deletes
+# only those, never a dump someone copied into the folder (an old one, to
+# restore it). A folder from before this list existed gets one of every
+# backup it holds: until then, all of them were the service's own.
+MADE_HERE="$BACKUP_PATH/.made-here"
+ensure_made_here() {
+    if [ ! -e "$MADE_HERE" ]; then
+        find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*.dump' -printf '%f\n' | sort > "$MADE_HERE"
+    fi
 }

@@ -59,12 +59,16 @@ def test_the_backup_service_backs_up_at_start_and_is_healthy(drill_stack: Stack)
 
 def test_the_healthcheck_fails_when_the_newest_backup_is_too_old(drill_stack: Stack) -> None:
     check = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh")
-    assert "newest backup" in check
+    assert "newest scheduled backup" in check
     # Age every backup by two days: older than the daily schedule allows.
     drill_stack.compose("exec", "-T", "backup", "sh", "-c", "touch -d '2 days ago' /backups/*.dump")
     stale = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh", check=False)
     age = re.search(r"is (\d+)s old \(limit 95040s\)", stale)
     assert age and int(age[1]) >= 2 * 86400, stale
+    # A deploy's backup is not the schedule's: a site deploying daily still needs its dailies.
+    drill_stack.compose("exec", "-T", "backup", "backup-now.sh", "before-deploy")
+    still = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh", check=False)
+    assert "old (limit" in still, still
     drill_stack.compose("exec", "-T", "backup", "backup-now.sh")
     assert "old (limit" not in drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh")
 
@@ -100,8 +104,16 @@ def test_rotation_keeps_dailies_weeklies_and_the_newest_of_each_other_kind(
     expected = {f"podcast-{day:%Y%m%d}T130000Z.dump" for day in days[:7] + weeklies}
     for kind in ("manual", "before-deploy", "before-restore"):
         expected |= {f"podcast-{day:%Y%m%d}T120000Z-{kind}.dump" for day in days[:10]}
-    expected.add(".podcast-20261127T000000Z.dump.partial")
+    expected |= {".podcast-20261127T000000Z.dump.partial", ".made-here"}
     assert kept == sorted(expected)
+
+    # A dump copied back into the folder (to restore it) was not written by
+    # the service: rotation leaves it alone, however old.
+    copied_back = folder / "podcast-20250101T000000Z.dump"
+    copied_back.write_bytes(b"x")
+    drill_stack.compose(*rotate, "backup", "backup-rotate.sh")
+    assert copied_back.exists()
+    kept = sorted(path.name for path in folder.iterdir())
 
     # A 0 would delete every backup, the one just written too: refused.
     refused = drill_stack.compose(
