@@ -96,16 +96,17 @@ fi
 
 echo
 echo "== backups (in $BACKUP_DIR)"
-newest=$(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' -printf '%T@ %p\n' 2> /dev/null \
+# Scheduled ones (podcast-<time>Z.dump): what the schedule keeps going.
+newest=$(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%T@ %p\n' 2> /dev/null \
     | sort -rn | head -n 1 | cut -d' ' -f2-)
 interval=${BACKUP_INTERVAL_SECONDS:-86400}
 if [ -z "$newest" ]; then
-    echo "no backup yet"
-    note "there is no backup: make backup"
+    echo "no scheduled backup yet"
+    note "there is no scheduled backup: make logs SERVICE=backup"
 else
-    echo "newest: ${newest##*/}, $(human "$(age_of "$newest")") old; $(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' | wc -l) in all, $(du -sh "$BACKUP_DIR" | cut -f1)"
+    echo "newest scheduled: ${newest##*/}, $(human "$(age_of "$newest")") old; $(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' | wc -l) in all, $(du -sh "$BACKUP_DIR" | cut -f1)"
     if [ "$(age_of "$newest")" -gt $(( interval * 2 )) ]; then
-        note "the newest backup is $(human "$(age_of "$newest")") old: make logs SERVICE=backup"
+        note "the newest scheduled backup is $(human "$(age_of "$newest")") old: make logs SERVICE=backup"
     fi
 fi
 if [ -f "$BACKUP_DIR/.offsite-failed" ]; then
@@ -126,9 +127,10 @@ echo "== e-mail"
 # Queued mail not sent yet (background/mailer.py): how many, how old, and why.
 queue=$(docker compose exec -T db psql --username=podcast --dbname=podcast --no-align --tuples-only \
     --field-separator='|' --command="SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))::int, 0),
-        coalesce((array_agg(last_error ORDER BY send_after DESC) FILTER (WHERE last_error IS NOT NULL))[1], '')
-        FROM outbound_emails WHERE sent_at IS NULL" 2> /dev/null)
-IFS='|' read -r waiting oldest error <<< "$queue"
+        coalesce((array_agg(last_error ORDER BY send_after DESC) FILTER (WHERE last_error IS NOT NULL))[1], ''),
+        (SELECT count(*) FROM outbound_emails WHERE dead_at IS NOT NULL)
+        FROM outbound_emails WHERE sent_at IS NULL AND dead_at IS NULL" 2> /dev/null)
+IFS='|' read -r waiting oldest error dead <<< "$queue"
 if [ -z "$queue" ]; then
     echo "the database does not answer"
 elif [ "$waiting" = 0 ]; then
@@ -138,6 +140,10 @@ else
     if [ "$oldest" -gt 900 ]; then
         note "e-mails wait to be sent (SMTP_HOST and the mail server: make logs SERVICE=web)"
     fi
+fi
+if [ -n "$queue" ] && [ "${dead:-0}" != 0 ]; then
+    echo "$dead e-mail(s) given up (refused for good, or failing for days; kept 30 days)"
+    note "some e-mails were given up: make psql, then SELECT to_address, last_error FROM outbound_emails WHERE dead_at IS NOT NULL"
 fi
 
 echo
