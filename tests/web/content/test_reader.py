@@ -112,3 +112,15 @@ def test_a_transcript_whose_times_run_backwards_is_a_problem(tmp_path: Path) -> 
     )
     with pytest.raises(ContentError, match=r"episodes/1: transcript: \[00:00:05\] is not after"):
         read_content(root)
+
+
+def test_hundreds_of_problems_print_the_first_twenty_and_a_count(tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    for number in range(2, 502):
+        (root / "episodes" / f"{number:03d}-broken.md").write_text("---\nnumber: x\n---\n")
+    with pytest.raises(ContentError) as raised:
+        read_content(root)
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "content has problems:"
+    assert len(lines) == 1 + 20 + 1 and lines[-1].strip().startswith("and ")
+    assert lines[-1].strip().endswith(" more")

@@ -189,7 +189,7 @@ async def import_content(
         if progress is not None:
             progress(start + len(batch), total)
     if problems:
-        raise ContentError("content has problems:\n  " + "\n  ".join(problems))
+        raise ContentError.listing("content has problems", problems)
     return report
 
 
