@@ -7,18 +7,34 @@ import asyncpg
 import pytest
 import sqlalchemy.exc
 from alembic import command
+from alembic.config import Config
 
 from podcast_site.core.settings import Settings
 from tests.web.conftest import alembic_config, recreate_database
 
 
+async def scratch_database(settings: Settings) -> tuple[Settings, Config]:
+    """Create an empty database of its own (these tests drop what they create) and its config."""
+    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
+    await recreate_database(scratch)
+    return scratch, alembic_config(scratch)
+
+
+async def connect(scratch: Settings) -> asyncpg.Connection:
+    """Connect to the scratch database with asyncpg, beside Alembic's own connection."""
+    return await asyncpg.connect(
+        host=scratch.db_host,
+        port=scratch.db_port,
+        user=scratch.db_user,
+        password=scratch.db_password.get_secret_value(),
+        database=scratch.db_name,
+    )
+
+
 async def test_upgrade_downgrade_upgrade_then_models_and_migrations_agree(
     settings: Settings,
 ) -> None:
-    # A database of its own: this test drops every table it creates.
-    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
-    await recreate_database(scratch)
-    config = alembic_config(scratch)
+    scratch, config = await scratch_database(settings)
 
     await asyncio.to_thread(command.upgrade, config, "head")
     await asyncio.to_thread(command.downgrade, config, "base")
@@ -30,17 +46,9 @@ async def test_upgrade_downgrade_upgrade_then_models_and_migrations_agree(
 async def test_the_release_time_migration_keeps_each_episodes_day_and_mails_nobody(
     settings: Settings,
 ) -> None:
-    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
-    await recreate_database(scratch)
-    config = alembic_config(scratch)
+    scratch, config = await scratch_database(settings)
     await asyncio.to_thread(command.upgrade, config, "0009")
-    connection = await asyncpg.connect(
-        host=scratch.db_host,
-        port=scratch.db_port,
-        user=scratch.db_user,
-        password=scratch.db_password.get_secret_value(),
-        database=scratch.db_name,
-    )
+    connection = await connect(scratch)
     try:
         await connection.execute(
             "INSERT INTO episodes (number, slug, title, summary, published_on, duration_seconds,"
@@ -64,18 +72,10 @@ async def test_the_release_time_migration_keeps_each_episodes_day_and_mails_nobo
 async def test_a_migration_waiting_on_a_lock_gives_up_instead_of_blocking_reads(
     settings: Settings,
 ) -> None:
-    scratch = settings.model_copy(update={"db_name": "podcast_migrations_test"})
-    await recreate_database(scratch)
-    config = alembic_config(scratch)
+    scratch, config = await scratch_database(settings)
     await asyncio.to_thread(command.upgrade, config, "0009")
     config.attributes["lock_timeout"] = "500ms"
-    reader = await asyncpg.connect(
-        host=scratch.db_host,
-        port=scratch.db_port,
-        user=scratch.db_user,
-        password=scratch.db_password.get_secret_value(),
-        database=scratch.db_name,
-    )
+    reader = await connect(scratch)
     try:
         # A slow read holds its table; 0010 must alter that table.
         transaction = reader.transaction()

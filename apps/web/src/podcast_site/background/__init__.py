@@ -1,1 +1,1 @@
-"""Work the app does beside requests: sending mail, keeping house."""
+"""Work the app does beside requests: announcing episodes, sending mail, keeping house."""

@@ -15,9 +15,7 @@ of a show that moves here, an old episode's late fix) is recorded as skipped.
 """
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +24,7 @@ from quart import Quart
 
 from podcast_site import queries
 from podcast_site.background import mailer
+from podcast_site.background.tasks import run_while_serving
 from podcast_site.core.database import Database, get_database, is_database_unavailable
 from podcast_site.core.settings import get_settings
 from podcast_site.core.show import Show, get_show
@@ -117,10 +116,4 @@ def init_app(app: Quart) -> None:
     if not get_settings(app).send_mail:
         return
 
-    @app.while_serving
-    async def run_announcer() -> AsyncGenerator[None]:
-        task = asyncio.create_task(run(app))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    run_while_serving(app, lambda: run(app))

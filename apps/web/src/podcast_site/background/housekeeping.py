@@ -6,15 +6,14 @@ scheduler: a site that serves requests keeps house.
 """
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
 from quart import Quart
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
+from podcast_site.background.tasks import run_while_serving
 from podcast_site.core.database import Database, get_database, is_database_unavailable
 
 log = logging.getLogger(__name__)
@@ -51,11 +50,4 @@ async def keep_house_forever(database: Database) -> None:
 def init_app(app: Quart) -> None:
     """Keep house while the app serves (after the database opens, before it closes)."""
 
-    @app.while_serving
-    async def run_housekeeping() -> AsyncGenerator[None]:
-        database = get_database(app)
-        task = asyncio.create_task(keep_house_forever(database))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    run_while_serving(app, lambda: keep_house_forever(get_database(app)))

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -34,6 +34,7 @@ from quart import Quart, current_app
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site import queries
+from podcast_site.background.tasks import run_while_serving
 from podcast_site.core.database import Database, get_database, is_database_unavailable
 from podcast_site.core.models import OutboundEmail
 from podcast_site.core.settings import Settings, get_settings
@@ -236,10 +237,4 @@ def init_app(app: Quart) -> None:
     """Run the mailer while the app serves (after the database opens, before it closes)."""
     app.extensions[WAKEUP] = asyncio.Event()
 
-    @app.while_serving
-    async def run_mailer() -> AsyncGenerator[None]:
-        task = asyncio.create_task(run(app))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    run_while_serving(app, lambda: run(app))
