@@ -117,6 +117,10 @@ build: check-docker
 import: check-docker $(SECRETS) $(MEDIA_DIR)
 	@CONTENT="$(CONTENT)" $(SCRIPTS)/import.sh
 
+.PHONY: episode ## Write the next episode's file from AUDIO=recording.mp3 (.m4a, .opus), measured (TITLE=, PUBLISH=)
+episode: check-docker $(MEDIA_DIR)
+	@$(SCRIPTS)/episode.sh
+
 .PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
 demo-media: check-docker
 	@$(SCRIPTS)/demo-media.sh
