@@ -143,6 +143,10 @@ restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 
 ## Ship it
 
+.PHONY: media-push ## Upload new and changed media to HOST=user@server (resumable; never deletes there)
+media-push:
+	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/media-push.sh
+
 .PHONY: redeploy ## Rebuild and replace web (and what else changed) without failing a request
 redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	@$(SCRIPTS)/redeploy.sh

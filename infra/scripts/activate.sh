@@ -19,8 +19,9 @@ if ! flock --nonblock 9; then
     exit 75
 fi
 
-# What every release shares, and no archive contains.
-mkdir -p shared/.secrets shared/backups
+# What every release shares, and no archive contains. media/ is what make
+# media-push uploads: Caddy serves it, the release's import checks it.
+mkdir -p shared/.secrets shared/backups shared/media
 chmod 700 shared/.secrets
 if [ ! -e shared/.env ] && [ -f .env ]; then
     # A site deployed before releases had folders of their own (the files
@@ -33,7 +34,7 @@ if [ ! -f shared/.env ]; then
     echo "deploy: $site/shared/.env is missing: write it first (docs/operations.md, 2.3); nothing changed." >&2
     exit 2
 fi
-for item in .env .secrets backups .deployed-versions; do
+for item in .env .secrets backups media .deployed-versions; do
     ln -sfn "../../shared/$item" "$release/$item"
 done
 
