@@ -2,8 +2,10 @@
 # On the server, in a release folder that make deploy just uploaded: make it
 # the live release. One deploy at a time (a lock); the shared files linked
 # in; `current` switched to it in one atomic rename; then make redeploy in
-# `current`, and if that fails, `current` switched back to the release that
-# still runs. The versions that went live are recorded by redeploy itself,
+# `current` (which imports the release's content too: a content file that
+# does not import, or an episode whose audio is not in shared/media, fails
+# it), and if that fails, `current` switched back to the release that still
+# runs. The versions that went live are recorded by redeploy itself,
 # only on success. Keeps the three newest releases. Ends by writing its exit
 # status to deploy.status, for deploy.sh.
 ### Usage: (on the server) <dir>/releases/<commit>/infra/scripts/activate.sh
