@@ -147,7 +147,7 @@ restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 media-push:
 	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/media-push.sh
 
-.PHONY: redeploy ## Rebuild and replace web (and what else changed) without failing a request
+.PHONY: redeploy ## Rebuild, import content/, and replace web (and what else changed) without failing a request
 redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	@$(SCRIPTS)/redeploy.sh
 
@@ -155,7 +155,7 @@ redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 rollback: check-docker $(SECRETS) $(MEDIA_DIR)
 	@$(SCRIPTS)/rollback.sh
 
-.PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
+.PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there, content included (DRY_RUN=1 prints)
 deploy:
 	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_REF="$(DEPLOY_REF)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/deploy.sh
 
