@@ -14,6 +14,10 @@ export COMPOSE_PROJECT_NAME ?= rightsized
 export SECRETS_DIR ?= ./.secrets
 # The host folder that holds the backups (mounted at /backups in the backup service).
 export BACKUP_DIR ?= ./backups
+# The host folder of the owner's media (audio above all), which git never
+# holds: Caddy serves it at /media/, migrate checks each episode's audio in
+# it, make episode copies a recording into it, make media-push uploads it.
+export MEDIA_DIR ?= ./media
 # The backup container runs as you, so backups are yours to copy off the server;
 # the development web container too, so files it writes into the checkout are yours.
 export HOST_UID ?= $(shell id -u)
@@ -45,12 +49,12 @@ help:
 ## Run the site
 
 .PHONY: up ## Build and start the production site (demo content locally), then print its URL
-up: check-docker $(SECRETS) $(BACKUP_DIR)
+up: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	@$(SCRIPTS)/up.sh
 
 .PHONY: dev ## Start the site for development: code and templates reload on save, page cache off
 dev: export COMPOSE_FILE := $(DEV_FILES)
-dev: check-docker $(SECRETS) $(BACKUP_DIR)
+dev: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	docker compose up --build --detach --wait --remove-orphans && $(SCRIPTS)/url.sh
 
 .PHONY: blog ## Preview the blog with Hugo's server at http://localhost:1313/blog/, reloading on save
@@ -118,15 +122,19 @@ build: check-docker
 ## Content and data
 
 .PHONY: import ## Import content/ (or CONTENT=folder) into the database: creates or updates, never deletes
-import: check-docker $(SECRETS)
+import: check-docker $(SECRETS) $(MEDIA_DIR)
 	@CONTENT="$(CONTENT)" $(SCRIPTS)/import.sh
+
+.PHONY: episode ## Write the next episode's file from AUDIO=recording.mp3 (.m4a, .opus), measured (TITLE=, PUBLISH=)
+episode: check-docker $(MEDIA_DIR)
+	@$(SCRIPTS)/episode.sh
 
 .PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
 demo-media: check-docker
 	@$(SCRIPTS)/demo-media.sh
 
 .PHONY: migrate ## Run the database migrations now (make up runs them too)
-migrate: check-docker $(SECRETS)
+migrate: check-docker $(SECRETS) $(MEDIA_DIR)
 	docker compose run --rm migrate
 
 .PHONY: backup ## Take a database backup now and print its file
@@ -134,24 +142,28 @@ backup: check-docker
 	@$(SCRIPTS)/backup.sh
 
 .PHONY: restore ## Replace the database with FILE=backups/....dump (asks first; FORCE=1 skips)
-restore: check-docker $(SECRETS)
+restore: check-docker $(SECRETS) $(MEDIA_DIR)
 	@$(SCRIPTS)/restore.sh
 
 .PHONY: restore-offsite ## Fetch the newest off-site backup and restore it (asks first; FORCE=1 skips)
-restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR)
+restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	@$(SCRIPTS)/restore-offsite.sh
 
 ## Ship it
 
-.PHONY: redeploy ## Rebuild and replace web (and what else changed) without failing a request
-redeploy: check-docker $(SECRETS) $(BACKUP_DIR)
+.PHONY: media-push ## Upload new and changed media to HOST=user@server (resumable; never deletes there)
+media-push:
+	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/media-push.sh
+
+.PHONY: redeploy ## Rebuild, import content/, and replace web (and what else changed) without failing a request
+redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR)
 	@$(SCRIPTS)/redeploy.sh
 
 .PHONY: rollback ## Go back to the previous version in seconds, without a build or a failed request
-rollback: check-docker $(SECRETS)
+rollback: check-docker $(SECRETS) $(MEDIA_DIR)
 	@$(SCRIPTS)/rollback.sh
 
-.PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there (DRY_RUN=1 prints)
+.PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there, content included (DRY_RUN=1 prints)
 deploy:
 	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_REF="$(DEPLOY_REF)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/deploy.sh
 
@@ -197,6 +209,10 @@ test: check-docker
 
 $(BACKUP_DIR):
 	@mkdir -p $(BACKUP_DIR)
+
+# Made here, as you: Docker would make a missing one, owned by root.
+$(MEDIA_DIR):
+	@mkdir -p $(MEDIA_DIR)
 
 # Given by your mail provider, if your SMTP server needs a password: write it
 # in. A blank line means none (Swarm refuses an empty secret file).

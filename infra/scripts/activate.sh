@@ -2,8 +2,10 @@
 # On the server, in a release folder that make deploy just uploaded: make it
 # the live release. One deploy at a time (a lock); the shared files linked
 # in; `current` switched to it in one atomic rename; then make redeploy in
-# `current`, and if that fails, `current` switched back to the release that
-# still runs. The versions that went live are recorded by redeploy itself,
+# `current` (which imports the release's content too: a content file that
+# does not import, or an episode whose audio is not in shared/media, fails
+# it), and if that fails, `current` switched back to the release that still
+# runs. The versions that went live are recorded by redeploy itself,
 # only on success. Keeps the three newest releases. Ends by writing its exit
 # status to deploy.status, for deploy.sh.
 ### Usage: (on the server) <dir>/releases/<commit>/infra/scripts/activate.sh
@@ -19,8 +21,9 @@ if ! flock --nonblock 9; then
     exit 75
 fi
 
-# What every release shares, and no archive contains.
-mkdir -p shared/.secrets shared/backups
+# What every release shares, and no archive contains. media/ is what make
+# media-push uploads: Caddy serves it, the release's import checks it.
+mkdir -p shared/.secrets shared/backups shared/media
 chmod 700 shared/.secrets
 if [ ! -e shared/.env ] && [ -f .env ]; then
     # A site deployed before releases had folders of their own (the files
@@ -33,7 +36,7 @@ if [ ! -f shared/.env ]; then
     echo "deploy: $site/shared/.env is missing: write it first (docs/operations.md, 2.3); nothing changed." >&2
     exit 2
 fi
-for item in .env .secrets backups .deployed-versions; do
+for item in .env .secrets backups media .deployed-versions; do
     ln -sfn "../../shared/$item" "$release/$item"
 done
 

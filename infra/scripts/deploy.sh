@@ -1,42 +1,27 @@
 #!/usr/bin/env bash
 # Ship one commit to the server and release it there; run by `make deploy`.
-#   HOST=user@server   where to ssh to (required; a Host from ~/.ssh/config works)
-#   DEPLOY_DIR=dir     the site's folder on the server, relative to that user's
-#                      home or absolute (default: rightsized)
+#   HOST, DEPLOY_DIR, DEPLOY_SSH_CONFIG   the server and the site's folder there (remote.sh)
 #   DEPLOY_REF=ref     the commit to ship (default: HEAD)
-#   DEPLOY_SSH_CONFIG=file   an ssh config file of its own for this site (optional)
 #   DRY_RUN=1          print the commands instead of running them
 # On the server, each commit gets a folder of its own, and `current` points
 # at the live one:
 #   <dir>/releases/<commit>/   the commit's files (a `git archive`: nothing
 #                              untracked leaves this machine)
 #   <dir>/current ->           switched in one atomic rename by activate.sh
-#   <dir>/shared/              .env, .secrets/, backups/: never in an archive
+#   <dir>/shared/              .env, .secrets/, backups/, media/ (make
+#                              media-push): never in an archive
 #   <dir>/deploy.log           what the last deploy printed
 # The release runs detached on the server (infra/scripts/activate.sh, under a
 # lock), so a dropped SSH connection does not stop it; this script only
 # follows its log, and exits with its result.
 ### Usage: make deploy HOST=deploy@203.0.113.10 [DEPLOY_REF=...] [DRY_RUN=1]
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=remote.sh
+. "$(dirname "$0")/remote.sh"
 
-host=${HOST:-}
-dir=${DEPLOY_DIR:-rightsized}
+read_remote_settings deploy
 ref=${DEPLOY_REF:-HEAD}
-
-if [ -z "$host" ]; then
-    echo "deploy: no HOST given; use: make deploy HOST=deploy@203.0.113.10" >&2
-    exit 2
-fi
-# Both end up inside command lines, here and on the server: allow only plain
-# characters (and no leading dash, which ssh or mkdir would take as an option)
-# rather than quote them twice.
-for value in "$host" "$dir" ${DEPLOY_SSH_CONFIG:+"$DEPLOY_SSH_CONFIG"}; do
-    case $value in
-        -* | *[!A-Za-z0-9@._:/-]*)
-            echo "deploy: '$value': HOST, DEPLOY_DIR and DEPLOY_SSH_CONFIG may hold only letters, digits and @ . _ : / - (no leading -)" >&2
-            exit 2 ;;
-    esac
-done
 sha=$(git rev-parse --verify --quiet "$ref^{commit}") || {
     echo "deploy: '$ref' is not a commit here" >&2
     exit 2
@@ -54,8 +39,7 @@ run() {
     fi
 }
 
-# BatchMode: fail at once instead of waiting for a password nobody types.
-ssh="ssh -o BatchMode=yes${DEPLOY_SSH_CONFIG:+ -F $DEPLOY_SSH_CONFIG} $host"
+ssh="$ssh_command $host"
 release="$dir/releases/$sha"
 
 # 1. Upload into a folder of its own, complete before it gets its name: a

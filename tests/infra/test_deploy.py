@@ -53,3 +53,24 @@ def test_without_a_host_it_refuses() -> None:
     result = make_deploy("DRY_RUN=1")
     assert result.returncode != 0
     assert "no HOST given" in result.stderr
+
+
+def make_media_push(*variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [require_tool("make"), "--no-print-directory", "media-push", *variables],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_media_push_without_a_host_refuses() -> None:
+    result = make_media_push()
+    assert result.returncode == 2
+    assert "media-push: no HOST given" in result.stderr
+
+
+def test_media_push_refuses_what_it_would_have_to_quote() -> None:
+    result = make_media_push("HOST=me@example.org", "DEPLOY_DIR=sites/pod; rm -rf ~")
+    assert result.returncode == 2
+    assert "may hold only letters, digits" in result.stderr

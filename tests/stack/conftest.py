@@ -83,7 +83,7 @@ class Stack:
 
     @property
     def artifacts(self) -> Path:
-        """Return the folder for this stack's secrets and backups (git-ignored)."""
+        """Return the folder for this stack's secrets, backups and media (git-ignored)."""
         return REPO_DIR / ".test-artifacts" / self.project
 
     @property
@@ -96,6 +96,7 @@ class Stack:
                 "ENV_FILE": str(STACK_ENV_FILE),
                 "SECRETS_DIR": str(self.artifacts / "secrets"),
                 "BACKUP_DIR": str(self.artifacts / "backups"),
+                "MEDIA_DIR": str(self.artifacts / "media"),
                 "HTTP_PORT": str(self.http_port),
                 "HTTPS_PORT": str(self.https_port),
                 # One version for make and for the tests' own compose commands,

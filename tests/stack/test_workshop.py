@@ -132,11 +132,11 @@ def test_every_chapter_has_runnable_blocks_and_a_checkpoint() -> None:
 
 def test_the_workshop_runs_in_order_and_prints_what_it_says(workshop_stack: Stack) -> None:
     # As a reader would run it: no test settings (ENV_FILE), the copy's own
-    # .secrets/ and backups/, only the project name and ports are the test's.
+    # .secrets/, backups/ and media/, only the project name and ports are the test's.
     env = {
         name: value
         for name, value in workshop_stack.env.items()
-        if name not in {"ENV_FILE", "SECRETS_DIR", "BACKUP_DIR", "APP_VERSION"}
+        if name not in {"ENV_FILE", "SECRETS_DIR", "BACKUP_DIR", "MEDIA_DIR", "APP_VERSION"}
     }
     for chapter in chapters():
         started = time.monotonic()
