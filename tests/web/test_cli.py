@@ -9,9 +9,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from podcast_site.cli import main
+from podcast_site.cli import CommandError, main, refuse_the_demo_in_production
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core.settings import Settings
+from podcast_site.core.show import DEMO_GUID_NAMESPACE, read_show
 from podcast_site.web.previews import read_preview_token
 from tests.web.conftest import migrate, recreate_database
 from tests.web.paths import FIXTURE_CONTENT, FIXTURE_SITE_FILE
@@ -294,3 +295,22 @@ async def test_a_preview_link_is_signed_with_the_sites_key(
     link = capsys.readouterr().out.strip()
     assert link.startswith("https://localhost/episodes/preview/")
     assert read_preview_token("k" * 40, link.rsplit("/", 1)[1]) == 3
+
+
+def test_a_production_site_refuses_to_import_while_site_toml_is_the_demos(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # The demo's site.toml, as a fork that did not make the show its own yet
+    # has it (the fixture's, with the demo's namespace: a fork changes the real one).
+    demo = tmp_path / "site.toml"
+    demo.write_text(
+        FIXTURE_SITE_FILE.read_text().replace(
+            str(read_show(FIXTURE_SITE_FILE).guid_namespace), str(DEMO_GUID_NAMESPACE)
+        )
+    )
+    production = settings.model_copy(update={"app_env": "production", "site_file": demo})
+    with pytest.raises(CommandError, match="still the demo show's"):
+        refuse_the_demo_in_production(production)
+    # A fork's own show, or the demo on a local site, imports.
+    refuse_the_demo_in_production(production.model_copy(update={"site_file": FIXTURE_SITE_FILE}))
+    refuse_the_demo_in_production(settings.model_copy(update={"site_file": demo}))

@@ -19,7 +19,7 @@ from podcast_site.content.synthetic import write_catalog
 from podcast_site.core import privileges
 from podcast_site.core.database import Database, create_engine, is_database_unavailable
 from podcast_site.core.settings import Settings
-from podcast_site.core.show import SiteFileError, read_show
+from podcast_site.core.show import DEMO_GUID_NAMESPACE, SiteFileError, read_show
 from podcast_site.web.previews import make_preview_token
 
 
@@ -51,6 +51,7 @@ async def sync_content(
     is checked against its front matter first; `require_media` (a deploy, on
     the server) also refuses a published episode whose audio is missing.
     """
+    refuse_the_demo_in_production(settings)
     started = time.monotonic()
     content = read_content(path)
     media_folders = [settings.media_dir, path / "media"]
@@ -78,6 +79,21 @@ async def sync_content(
             return report.summary(read_show(settings.site_file).zone)
     finally:
         await database.engine.dispose()
+
+
+def refuse_the_demo_in_production(settings: Settings) -> None:
+    """Refuse to import into a production site whose site.toml is still the demo's.
+
+    Every deploy imports content/: a fork that deploys before it made the
+    show its own would publish the demo's episodes, and their GUIDs, to the
+    directories for ever.
+    """
+    show = read_show(settings.site_file)
+    if settings.is_production and show.guid_namespace == DEMO_GUID_NAMESPACE:
+        raise CommandError(
+            f"{settings.site_file} is still the demo show's (its guid_namespace): make the show"
+            " your own first (FORKING.md), so that the demo's episodes never reach a directory"
+        )
 
 
 async def wait_for_database(settings: Settings, seconds: float) -> str:

@@ -170,7 +170,8 @@ def check_audio(content: Content, media_folders: list[Path], *, require: bool) -
         if require and local and not here and meta.status == "published":
             folders = " or ".join(str(folder) for folder in media_folders)
             problems.append(
-                f"{label}: {meta.audio_url} is not in {folders}: make media-push uploads it"
+                f"{label}: {meta.audio_url} is not in this site's media folder ({folders}):"
+                " make media-push uploads it"
             )
     if problems:
         raise ContentError.listing("audio does not match its episode", problems)

@@ -12,6 +12,9 @@ from quart import Quart, current_app
 from podcast_site.core.formats import HttpsUrl, SiteOrHttpsUrl
 
 EXTENSION = "podcast_site.show"
+# The demo show's guid_namespace (site.toml): a production site that still
+# has it is a fork about to publish the demo's episodes as its own.
+DEMO_GUID_NAMESPACE = uuid.UUID("6f1d8e52-0a7c-4b55-9a43-2c8e1b7d3f90")
 
 
 class SiteFileError(Exception):
