@@ -51,6 +51,7 @@ import_content
 swap_web
 replace_changed_services
 record_version
+rm -f "$ROLLBACK_FILE"  # this version is released on purpose
 prune_images
 echo "Now serving version $APP_VERSION. (make rollback goes back to $(previous_version).)"
 "$(dirname "$0")/url.sh"

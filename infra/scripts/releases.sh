@@ -6,6 +6,30 @@
 
 VERSIONS_FILE=${VERSIONS_FILE:-.deployed-versions}
 SERVICES_WITH_IMAGES=(web caddy backup)
+# Written by make rollback: "<version it went back to> <version it left>".
+# The checkout (or a server's `current` release) is still the one it left,
+# so commands that do not release it must not bring it back unasked.
+ROLLBACK_FILE=${ROLLBACK_FILE:-.rolled-back}
+
+# Print the version the running web containers run (their image's tag), or nothing.
+running_version() {
+    local container
+    container=$(docker compose ps --quiet web 2> /dev/null | head -n 1)
+    [ -n "$container" ] || return 0
+    docker inspect --format '{{.Config.Image}}' "$container" | sed 's/.*://'
+}
+
+# After make rollback, keep the version it went back to when APP_VERSION is
+# the one it left (make up, make restore); succeed if it did.
+keep_rolled_back_version() {
+    local to from
+    [ -f "$ROLLBACK_FILE" ] || return 1
+    read -r to from < "$ROLLBACK_FILE"
+    [ "$APP_VERSION" = "$from" ] || return 1
+    echo "make rollback went back from $from to $to: $to stays (make redeploy releases $from again)." >&2
+    APP_VERSION=$to
+    export APP_VERSION
+}
 
 # Note that APP_VERSION went live (once per change of version).
 record_version() {

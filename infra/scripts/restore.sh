@@ -9,6 +9,8 @@
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=releases.sh
+. "$(dirname "$0")/releases.sh"
 
 file=${FILE:-}
 if [ -z "$file" ]; then
@@ -20,6 +22,17 @@ if [ ! -f "$file" ]; then
     exit 2
 fi
 mount="$(realpath "$file"):/restore.dump:ro"
+# Migrate and start again the version that runs now, not necessarily the
+# checkout's: after make rollback, the checkout is the release rolled back
+# from, whose migrations must not run on the restored data.
+live=$(running_version)
+if [ -n "$live" ] && [ "$live" != "$APP_VERSION" ]; then
+    echo "restoring under the version that runs, $live (the checkout is $APP_VERSION)" >&2
+    APP_VERSION=$live
+    export APP_VERSION
+elif [ -z "$live" ]; then
+    keep_rolled_back_version || true
+fi
 
 docker compose run --rm --no-deps --volume "$mount" backup backup-restore.sh --check /restore.dump
 if ! confirm "Replace the database of '$COMPOSE_PROJECT_NAME' with $file?"; then

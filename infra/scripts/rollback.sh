@@ -29,5 +29,6 @@ say "rolling back from $current to $APP_VERSION"
 swap_web
 replace_changed_services
 record_version
+echo "$APP_VERSION $current" > "$ROLLBACK_FILE"
 echo "Now serving version $APP_VERSION again."
 "$(dirname "$0")/url.sh"

@@ -140,6 +140,23 @@ async def test_rollback_goes_back_to_the_previous_version_without_a_build(
     assert serving_version(ops_stack) == versions[-2]
 
 
+def test_after_a_rollback_neither_up_nor_restore_brings_the_bad_version_back(
+    ops_stack: Stack,
+) -> None:
+    # The checkout (a server's `current` release) is still the version rolled
+    # back from: make it the Makefile's version, as it is there.
+    back_to, left = (ops_stack.checkout / ".rolled-back").read_text().split()
+    up = ops_stack.make("up", APP_VERSION=left)
+    assert f"make rollback went back from {left} to {back_to}" in up, up
+    assert serving_version(ops_stack) == back_to
+
+    (dump, *_) = sorted((ops_stack.artifacts / "backups").glob("*-before-deploy.dump"))
+    restored = ops_stack.make("restore", FILE=str(dump), FORCE="1", APP_VERSION=left)
+    assert f"restoring under the version that runs, {back_to}" in restored, restored
+    # The restore migrated and started the version that runs, not the one left.
+    assert serving_version(ops_stack) == back_to
+
+
 async def test_a_database_restart_serves_cached_pages_503s_the_rest_then_recovers(
     ops_stack: Stack,
 ) -> None:
