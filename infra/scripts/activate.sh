@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # On the server, in a release folder that make deploy just uploaded: make it
-# the live release. One deploy at a time (a lock); the shared files linked
+# the live release. One operation at a time (the site's lock, which make
+# redeploy and the rest share: common.sh); the shared files linked
 # in; `current` switched to it in one atomic rename; then make redeploy in
 # `current` (which imports the release's content too: a content file that
 # does not import, or an episode whose audio is not in shared/media, fails
 # it), and if that fails, `current` switched back to the release that still
 # runs. The versions that went live are recorded by redeploy itself,
-# only on success. Keeps the three newest releases. Ends by writing its exit
-# status to deploy.status, for deploy.sh.
-### Usage: (on the server) <dir>/releases/<commit>/infra/scripts/activate.sh
+# only on success. Keeps the three newest releases and the newest 20 logs.
+# Ends by writing its exit status to <log>.status, for deploy.sh.
+### Usage: (on the server) <dir>/releases/<commit>/infra/scripts/activate.sh logs/deploy-<run>
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 
+log=${1:?usage: activate.sh logs/deploy-<time>-<commit>}
 release=$(cd "$(dirname "$0")/../.." && pwd -P)
 site=$(dirname "$(dirname "$release")")
 cd "$site"
-trap 'echo $? > deploy.status' EXIT
-exec 9> deploy.lock
-if ! flock --nonblock 9; then
-    echo "deploy: another deploy is running here (deploy.lock); nothing changed." >&2
-    exit 75
-fi
+trap 'echo $? > "$log.status"' EXIT
+lock_operations deploy
+ln -sfn "$log.log" deploy.log  # the newest deploy that ran, for tail -f
+find logs -maxdepth 1 -name 'deploy-*.log' | sort -r | tail -n +21 | sed 's/\.log$//' \
+    | while read -r old; do rm -f "$old".log "$old".pid "$old".status; done
 
 # What every release shares, and no archive contains. media/ is what make
 # media-push uploads: Caddy serves it, the release's import checks it.

@@ -25,3 +25,35 @@ confirm() {
 is_running() {
     [ -n "$(docker compose ps --quiet --status running "$1")" ]
 }
+
+# The folder that holds the site's state: on a server, the one above
+# releases/ (shared by every release); in a checkout, the checkout.
+site_dir() {
+    local here
+    here=$(pwd -P)
+    if [ "$(basename "$(dirname "$here")")" = releases ]; then
+        dirname "$(dirname "$here")"
+    else
+        echo "$here"
+    fi
+}
+
+# Let one operation at a time change the site (deploy, redeploy, rollback,
+# restore, up): two at once would swap web under each other, or migrate a
+# database that is being restored. Holds the lock until this script ends and
+# lends it to the scripts it runs (OPERATIONS_LOCKED); refuses, naming the
+# holder, when another one has it.
+lock_operations() {
+    [ -z "${OPERATIONS_LOCKED:-}" ] || return 0
+    # macOS has no flock(1); a laptop runs one command at a time anyway.
+    command -v flock > /dev/null || return 0
+    local lock
+    lock="$(site_dir)/.operations.lock"
+    exec 9>> "$lock"
+    if ! flock --nonblock 9; then
+        echo "$1: another operation is running on this site ($(cat "$lock")); nothing changed. Try again when it has ended." >&2
+        exit 75
+    fi
+    echo "make $1, pid $$, since $(date -u +%FT%TZ)" > "$lock"
+    export OPERATIONS_LOCKED=1
+}

@@ -10,7 +10,11 @@
 #   <dir>/current ->           switched in one atomic rename by activate.sh
 #   <dir>/shared/              .env, .secrets/, backups/, media/ (make
 #                              media-push): never in an archive
-#   <dir>/deploy.log           what the last deploy printed
+#   <dir>/logs/deploy-<time>-<commit>.log   what each deploy printed (the
+#                              newest 20 are kept); deploy.log -> the newest
+#                              that ran
+#   <dir>/.operations.lock     one deploy, redeploy, rollback or restore at a
+#                              time (common.sh, lock_operations)
 # The release runs detached on the server (infra/scripts/activate.sh, under a
 # lock), so a dropped SSH connection does not stop it; this script only
 # follows its log, and exits with its result.
@@ -45,13 +49,21 @@ release="$dir/releases/$sha"
 # 1. Upload into a folder of its own, complete before it gets its name: a
 #    cut connection leaves only a .partial folder, never a half release.
 #    .release-commit tells the Makefile the version (there is no .git there).
+#    Under the site's lock, and only if the commit is not there yet: the
+#    release that is live (deploying its commit again) is never replaced.
 unpack="rm -rf $release.partial && mkdir -p $release.partial && tar -x -f - -C $release.partial"
-unpack+=" && echo $sha > $release.partial/.release-commit && rm -rf $release && mv $release.partial $release"
-run "git archive --format=tar $sha | $ssh '$unpack'"
+unpack+=" && echo $sha > $release.partial/.release-commit && mv $release.partial $release"
+unpack="mkdir -p $dir/releases && flock --nonblock $dir/.operations.lock sh -c 'if [ -d $release ]; then cat > /dev/null; else $unpack; fi'"
+run "git archive --format=tar $sha | $ssh \"$unpack\"" || {
+    echo "deploy: the upload failed, or another operation is running on the server ($dir/.operations.lock); nothing changed." >&2
+    exit 75
+}
 # 2. Release it, detached from this connection (nohup, its own session):
-#    switch `current`, make redeploy, switch back if that fails.
-run "$ssh 'cd $dir && { setsid nohup releases/$sha/infra/scripts/activate.sh > deploy.log 2>&1 < /dev/null & echo \$! > deploy.pid; }'"
+#    switch `current`, make redeploy, switch back if that fails. Each run
+#    logs to a file of its own, so a second deploy cannot overwrite this one's.
+log="logs/deploy-$(date -u +%Y%m%dT%H%M%SZ)-${sha:0:12}"
+run "$ssh 'cd $dir && mkdir -p logs && { setsid nohup releases/$sha/infra/scripts/activate.sh $log > $log.log 2>&1 < /dev/null & echo \$! > $log.pid; }'"
 # 3. Follow it until it ends (Ctrl-C or a lost connection leaves it running:
 #    `ssh $host tail -f $dir/deploy.log` picks it up again), then exit with
 #    its status.
-run "$ssh 'cd $dir && tail -n +1 --pid=\$(cat deploy.pid) -f deploy.log && exit \$(cat deploy.status)'"
+run "$ssh 'cd $dir && tail -n +1 --pid=\$(cat $log.pid) -f $log.log && exit \$(cat $log.status)'"

@@ -14,6 +14,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=releases.sh
 . "$(dirname "$0")/releases.sh"
+lock_operations redeploy
 
 # The content folder baked into the new image (the release's content/),
 # imported in one transaction by the new code, while the old web serves: it

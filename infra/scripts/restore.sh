@@ -11,6 +11,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=releases.sh
 . "$(dirname "$0")/releases.sh"
+lock_operations restore
 
 file=${FILE:-}
 if [ -z "$file" ]; then

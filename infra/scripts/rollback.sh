@@ -11,6 +11,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=releases.sh
 . "$(dirname "$0")/releases.sh"
+lock_operations rollback
 
 current=$(tail -n 1 "$VERSIONS_FILE" 2> /dev/null || true)
 APP_VERSION=$(previous_version)

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/common.sh"
 # shellcheck source=releases.sh
 . "$(dirname "$0")/releases.sh"
+lock_operations up
 
 if keep_rolled_back_version; then
     # Its images are kept; building would tag the checkout's code as that version.

@@ -1,5 +1,6 @@
 """make deploy: DRY_RUN=1 prints exactly what a deploy runs, and nothing runs."""
 
+import re
 import subprocess
 
 from tests.infra.conftest import REPO_DIR, require_tool
@@ -30,14 +31,23 @@ def test_a_dry_run_prints_the_ship_release_and_follow_commands() -> None:
     ship, release, follow = lines
     ssh = "ssh -o BatchMode=yes deploy@203.0.113.10"
     assert ship.startswith(f"+ git archive --format=tar {sha} | {ssh} ")
-    # Unpacked aside, then renamed into place: never a half-written release.
+    # Unpacked aside, then renamed into place: never a half-written release;
+    # under the site's lock, and never over a release that is already there.
+    assert "flock --nonblock rightsized/.operations.lock" in ship
+    assert f"if [ -d rightsized/releases/{sha} ]; then cat > /dev/null; else" in ship
     assert f"tar -x -f - -C rightsized/releases/{sha}.partial" in ship
-    assert f"mv rightsized/releases/{sha}.partial rightsized/releases/{sha}'" in ship
+    assert f"mv rightsized/releases/{sha}.partial rightsized/releases/{sha}; fi'" in ship
+    # Each run logs to a file of its own, which the last command follows.
+    log = re.search(r"activate\.sh (logs/deploy-\d{8}T\d{6}Z-" + sha[:12] + ") ", release)
+    assert log, release
     assert release == (
-        f"+ {ssh} 'cd rightsized && {{ setsid nohup releases/{sha}/infra/scripts/activate.sh"
-        " > deploy.log 2>&1 < /dev/null & echo $! > deploy.pid; }'"
+        f"+ {ssh} 'cd rightsized && mkdir -p logs && {{ setsid nohup releases/{sha}/infra/scripts"
+        f"/activate.sh {log[1]} > {log[1]}.log 2>&1 < /dev/null & echo $! > {log[1]}.pid; }}'"
     )
-    assert follow.startswith(f"+ {ssh} 'cd rightsized && tail -n +1 --pid=$(cat deploy.pid)")
+    assert follow == (
+        f"+ {ssh} 'cd rightsized && tail -n +1 --pid=$(cat {log[1]}.pid) -f {log[1]}.log"
+        f" && exit $(cat {log[1]}.status)'"
+    )
 
 
 def test_a_dry_run_of_another_commit_and_folder() -> None:
@@ -46,7 +56,7 @@ def test_a_dry_run_of_another_commit_and_folder() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert git("rev-parse", "HEAD~1") in result.stdout
-    assert "'cd sites/pod && { setsid nohup releases/" in result.stdout
+    assert "'cd sites/pod && mkdir -p logs && { setsid nohup releases/" in result.stdout
 
 
 def test_without_a_host_it_refuses() -> None:

@@ -191,8 +191,8 @@ def test_a_dropped_connection_does_not_stop_the_deploy(target: DeployTarget) -> 
     os.killpg(deploy.pid, signal.SIGKILL)  # the laptop's connection is gone
     deploy.wait()
 
-    status = target.site / "deploy.status"
-    while not status.exists() or status.stat().st_mtime < log.stat().st_mtime:  # still running
+    status = log.resolve().with_suffix(".status")  # deploy.log links to this run's log
+    while not status.exists():  # still running
         assert time.monotonic() - started < 600, "the deploy did not finish on the server"
         time.sleep(1)
     assert status.read_text().strip() == "0", log.read_text()[-3000:]
@@ -201,14 +201,21 @@ def test_a_dropped_connection_does_not_stop_the_deploy(target: DeployTarget) -> 
     assert target.serving() == second
 
 
-def test_a_deploy_waits_for_no_one_while_another_runs(target: DeployTarget) -> None:
-    before = target.live_release()
-    with (target.site / "deploy.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # as a deploy that is running would
-        refused = target.deploy(check=False)
+def test_a_deploy_waits_for_no_one_while_another_operation_runs(target: DeployTarget) -> None:
+    before, logs = target.live_release(), sorted((target.site / "logs").iterdir())
+    live_files = sorted(path.name for path in (target.site / "current").iterdir())
+    with (target.site / ".operations.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a deploy, restore or rollback that runs would
+        # The live commit again: its release must not be unpacked over the live one.
+        refused = target.deploy(check=False, DEPLOY_REF=before)
+        on_server = target.on_server("make rollback")
     assert refused.returncode != 0
-    assert "another deploy is running" in refused.stdout + refused.stderr
+    assert "another operation is running" in refused.stdout + refused.stderr
+    assert on_server.returncode != 0
+    assert "another operation is running on this site" in on_server.stdout + on_server.stderr
     assert target.live_release() == before
+    assert sorted(path.name for path in (target.site / "current").iterdir()) == live_files
+    assert sorted((target.site / "logs").iterdir()) == logs  # no run's log overwritten
 
 
 def test_a_release_that_fails_leaves_the_live_one_live_and_unrecorded(
