@@ -30,6 +30,15 @@ while [ -e "$BACKUP_PATH/podcast-$stamp$suffix.dump" ]; do
     stamp=$(date -u +%Y%m%dT%H%M%SZ)
 done
 final="$BACKUP_PATH/podcast-$stamp$suffix.dump"
+# A dump is about as big as the last one (or, the first time, at most the
+# database itself): refuse before writing rather than fill the disk.
+newest=$(newest_backup)
+if [ -n "$newest" ]; then
+    estimate=$(($(stat -c %s "$newest") * 5 / 4))
+else
+    estimate=$(psql --no-align --tuples-only --command 'SELECT pg_database_size(current_database())')
+fi
+has_room_for "$BACKUP_PATH" "$estimate" || exit 4
 partial="$BACKUP_PATH/.podcast-$stamp$suffix.dump.partial"
 trap 'rm -f "$partial"' EXIT
 

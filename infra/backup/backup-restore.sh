@@ -23,14 +23,16 @@ if [ "${1:-}" = --check ]; then
 fi
 file=${1:?usage: backup-restore.sh [--check] FILE}
 
-# Restoring to /dev/null reads and decompresses every block, so a truncated
-# or damaged file fails here (pg_restore --list reads only the table of contents).
-if [ ! -s "$file" ] || ! pg_restore --file=/dev/null "$file" 2> /dev/null; then
+# Restoring to a pipe reads and decompresses every block, so a truncated or
+# damaged file fails here (pg_restore --list reads only the table of
+# contents); its length is the size of the data, which make restore needs
+# room for.
+if [ ! -s "$file" ] || ! data_bytes=$(pg_restore --file=- "$file" 2> /dev/null | wc -c); then
     echo "$file is not a complete, readable pg_dump custom-format backup; the database was not touched." >&2
     exit 1
 fi
 if [ "$check_only" = yes ]; then
-    echo "$file is a complete, readable backup ($(pg_restore --list "$file" | grep -c ' TABLE DATA ') tables with data)"
+    echo "$file is a complete, readable backup ($(pg_restore --list "$file" | grep -c ' TABLE DATA ') tables with data, $data_bytes bytes of data)"
     exit 0
 fi
 

@@ -52,3 +52,18 @@ ensure_made_here() {
         find "$BACKUP_PATH" -maxdepth 1 -name 'podcast-*.dump' -printf '%f\n' | sort > "$MADE_HERE"
     fi
 }
+
+# Succeed if FOLDER's disk has room for BYTES more and then still a reserve
+# of 5 % of the disk; else say what is missing. The reserve is for Postgres:
+# the backups share its disk on one server, and Postgres stops (PANIC) when
+# it cannot write its WAL. (infra/scripts/restore.sh keeps the same reserve
+# on the database's disk.)
+has_room_for() {
+    local folder=$1 bytes=$2 size free reserve
+    read -r size free < <(df -P -B1 "$folder" | awk 'NR == 2 {print $2, $4}')
+    reserve=$((size / 20))
+    if [ $((free - bytes)) -lt "$reserve" ]; then
+        log "not enough space in $folder: $((free / 1048576)) MiB free, this needs about $((bytes / 1048576 + 1)) MiB and $((reserve / 1048576)) MiB (5 % of the disk) must stay free for the database"
+        return 1
+    fi
+}

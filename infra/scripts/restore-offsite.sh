@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # For the day the server's own backups are gone too: fetch the newest
 # off-site backup (restic, BACKUP_OFFSITE_REPOSITORY) into $BACKUP_DIR, then
-# restore it like any other backup (restore.sh: checked, undoable).
+# restore it like any other backup (restore.sh: checked, undoable), and
+# delete the fetched copy once it is restored.
 ### Usage: make restore-offsite [FORCE=1]
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
@@ -13,6 +14,10 @@ if [ -z "$fetched" ]; then
     echo "The off-site repository has no backup." >&2
     exit 1
 fi
-file="$BACKUP_DIR/${fetched#/backups/}"
+fetched=${fetched#/backups/}  # offsite-<time>/<the path it had>/podcast-<time>.dump
+file="$BACKUP_DIR/$fetched"
 say "fetched $file"
-FILE=$file exec "$(dirname "$0")/restore.sh"
+FILE=$file "$(dirname "$0")/restore.sh"
+# Restored (and undoable from its before-restore backup): the fetched copy
+# has done its job and would otherwise stay on the disk for ever.
+rm -rf "${BACKUP_DIR:?}/${fetched%%/*}"

@@ -35,7 +35,19 @@ elif [ -z "$live" ]; then
     keep_rolled_back_version || true
 fi
 
-docker compose run --rm --no-deps --volume "$mount" backup backup-restore.sh --check /restore.dump
+docker compose up --detach --wait db
+check=$(docker compose run --rm --no-deps -T --volume "$mount" backup backup-restore.sh --check /restore.dump)
+echo "$check"
+# The backup is restored into a new database beside the live one, which is
+# dropped only after the swap: the database's disk needs room for the data
+# and its indexes (about twice the data), and then still the 5 % reserve
+# that infra/backup/common.sh (has_room_for) keeps for Postgres's WAL.
+data_bytes=$(sed -n 's/.* \([0-9]*\) bytes of data)$/\1/p' <<< "$check")
+read -r disk free < <(docker compose exec -T db df -P -B1 /var/lib/postgresql/data | awk 'NR == 2 {print $2, $4}')
+if [ $((free - 2 * data_bytes)) -lt $((disk / 20)) ]; then
+    echo "Not enough space for the restore on the database's disk: $((free / 1048576)) MiB free; it needs about $((2 * data_bytes / 1048576 + 1)) MiB, and $((disk / 20 / 1048576)) MiB (5 % of the disk) must stay free. Nothing changed: free space (old backups, docker system prune) or grow the disk." >&2
+    exit 4
+fi
 if ! confirm "Replace the database of '$COMPOSE_PROJECT_NAME' with $file?"; then
     echo "Nothing changed."
     exit 1
@@ -53,7 +65,6 @@ restart_everything() {
 trap restart_everything EXIT
 say "stopping web and the backup schedule: no write may land during the swap"
 docker compose stop web backup
-docker compose up --detach --wait db
 say "restoring $file"
 undo=$(docker compose run --rm --no-deps -T --volume "$mount" backup backup-restore.sh /restore.dump)
 say "migrating (an older backup is brought up to date)"

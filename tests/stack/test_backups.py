@@ -197,6 +197,24 @@ def test_two_backups_within_one_second_are_two_files(drill_stack: Stack) -> None
     assert (backups / Path(first).name).is_file() and (backups / Path(second).name).is_file()
 
 
+def test_a_backup_that_would_fill_the_disk_is_refused_before_it_writes(drill_stack: Stack) -> None:
+    # A real small disk: a 1 MiB tmpfs, far less than the database needs.
+    disk = f"{drill_stack.project}-small-disk"
+    drill_stack.run("docker", "volume", "create", "--driver", "local", "--opt", "type=tmpfs",
+                    "--opt", "device=tmpfs", "--opt", "o=size=1m", disk)  # fmt: skip
+    try:
+        output = drill_stack.compose(
+            "run", "--rm", "--no-deps", "-T", "--volume", f"{disk}:/backups", "backup",
+            "sh", "-c", "backup-now.sh manual; echo exit=$?; ls -A /backups",
+        )  # fmt: skip
+    finally:
+        drill_stack.run("docker", "volume", "rm", disk, check=False)
+    assert "not enough space in /backups" in output, output
+    assert "must stay free for the database" in output
+    refused, listing = output.split("exit=")[1].split("\n", 1)
+    assert refused == "4" and "podcast-" not in listing, output
+
+
 def test_a_wrong_restore_then_the_right_one_loses_nothing(drill_stack: Stack) -> None:
     wrong = drill_stack.make("backup")  # before anyone signed up
     wrong_file = re.search(r"Backup written: (\S+\.dump)", wrong)
@@ -330,3 +348,6 @@ def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
 
     assert "web is up and ready" in restored, restored
     assert email in distinctive_data(drill_stack)
+    # The fetched copy is gone once restored; the undo backup stays.
+    assert not list(backups.glob("offsite-*")), list(backups.iterdir())
+    assert list(backups.glob("podcast-*-before-restore.dump"))
