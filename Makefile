@@ -82,6 +82,10 @@ logs: check-docker
 doctor: check-docker
 	@$(SCRIPTS)/doctor.sh
 
+.PHONY: watch ## Mail the owner once when a problem make doctor finds starts, and once when it clears (a timer runs it)
+watch: check-docker
+	@$(SCRIPTS)/watch.sh
+
 .PHONY: mail ## Show the newest mail the local mail catcher received (N=5)
 mail: check-docker
 	docker compose exec mailcatcher show-mail $(or $(N),5)

@@ -2,6 +2,8 @@
 # One screen on the site's health: services, versions, disk, load, backups
 # local and off-site, the certificate, and a last section listing what needs
 # attention (nothing, on a good day). Reads only; changes nothing.
+# DOCTOR_PROBLEMS=file: also write what needs attention there, one
+# "<key> <message>" a line, for make watch (watch.sh).
 ### Usage: make doctor
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=common.sh
@@ -11,7 +13,12 @@
 set +e  # a doctor reports what fails; it does not stop at it
 
 attention=()
+keys=()
+# Note a problem under a key that stays the same while it lasts (its message
+# may change: an age, a percentage), so make watch mails its start and end once.
 note() {
+    keys+=("$1")
+    shift
     attention+=("$*")
 }
 age_of() {  # seconds since a file changed
@@ -30,12 +37,12 @@ while read -r service state health; do
     case "$service:$state:$health" in
         migrate:exited:*) ;;
         *:running:healthy | *:running:) ;;
-        ?*) note "$service is $state${health:+ ($health)}: make logs SERVICE=$service" ;;
+        ?*) note "service-$service" "$service is $state${health:+ ($health)}: make logs SERVICE=$service" ;;
     esac
 done < <(docker compose ps --all --format '{{.Service}} {{.State}} {{.Health}}')
 for service in db web caddy backup; do
     if ! docker compose ps --all --quiet "$service" | grep -q .; then
-        note "$service has no container: make up"
+        note "service-$service" "$service has no container: make up"
     fi
 done
 
@@ -55,7 +62,7 @@ df -h --output=target,size,avail,pcent "$BACKUP_DIR" "$(docker info --format '{{
 for folder in "$BACKUP_DIR" "$(docker info --format '{{.DockerRootDir}}' 2> /dev/null)"; do
     used=$(df --output=pcent "$folder" 2> /dev/null | tail -n 1 | tr -dc 0-9)
     if [ -n "$used" ] && [ "$used" -ge 85 ]; then
-        note "$folder's disk is ${used}% full: docker system prune, or fewer backups (BACKUP_KEEP_*)"
+        note "disk-$folder" "$folder's disk is ${used}% full: docker system prune, or fewer backups (BACKUP_KEEP_*)"
     fi
 done
 docker system df --format 'docker {{.Type}}: {{.Size}} ({{.Reclaimable}} reclaimable)'
@@ -90,7 +97,7 @@ read -r used most <<< "$connections"
 if [ -n "$used" ]; then
     echo "Postgres connections: $used of $most"
     if [ $(( 100 * used )) -ge $(( 80 * most )) ]; then
-        note "Postgres has $used of its $most connections in use: fewer web workers or DB_POOL_SIZE, or a bigger server (docs/scaling.md)"
+        note postgres-connections "Postgres has $used of its $most connections in use: fewer web workers or DB_POOL_SIZE, or a bigger server (docs/scaling.md)"
     fi
 fi
 
@@ -102,24 +109,25 @@ newest=$(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%T@ %p\
 interval=${BACKUP_INTERVAL_SECONDS:-86400}
 if [ -z "$newest" ]; then
     echo "no scheduled backup yet"
-    note "there is no scheduled backup: make logs SERVICE=backup"
+    note backup-missing "there is no scheduled backup: make logs SERVICE=backup"
 else
     echo "newest scheduled: ${newest##*/}, $(human "$(age_of "$newest")") old; $(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*.dump' | wc -l) in all, $(du -sh "$BACKUP_DIR" | cut -f1)"
-    if [ "$(age_of "$newest")" -gt $(( interval * 2 )) ]; then
-        note "the newest scheduled backup is $(human "$(age_of "$newest")") old: make logs SERVICE=backup"
+    # A day's schedule plus two hours: a backup that runs late is not news.
+    if [ "$(age_of "$newest")" -gt $(( interval + 7200 )) ]; then
+        note backup-old "the newest scheduled backup is $(human "$(age_of "$newest")") old: make logs SERVICE=backup"
     fi
 fi
 if [ -f "$BACKUP_DIR/.offsite-failed" ]; then
     echo "off-site: the last copy FAILED: $(cat "$BACKUP_DIR/.offsite-failed")"
-    note "the last off-site copy failed: make logs SERVICE=backup"
+    note offsite-failed "the last off-site copy failed: make logs SERVICE=backup"
 elif [ -f "$BACKUP_DIR/.offsite-ok" ]; then
     echo "off-site: $(cat "$BACKUP_DIR/.offsite-ok"), copied $(human "$(age_of "$BACKUP_DIR/.offsite-ok")") ago"
     if [ "$(age_of "$BACKUP_DIR/.offsite-ok")" -gt $(( interval * 2 )) ]; then
-        note "the newest off-site copy is $(human "$(age_of "$BACKUP_DIR/.offsite-ok")") old"
+        note offsite-old "the newest off-site copy is $(human "$(age_of "$BACKUP_DIR/.offsite-ok")") old"
     fi
 else
     echo "off-site: none (BACKUP_OFFSITE_REPOSITORY is not set, or nothing was copied yet)"
-    note "no off-site copies: a lost server loses the data (docs/operations.md, off-site copies)"
+    note offsite-none "no off-site copies: a lost server loses the data (docs/operations.md, off-site copies)"
 fi
 
 echo
@@ -133,17 +141,18 @@ queue=$(docker compose exec -T db psql --username=podcast --dbname=podcast --no-
 IFS='|' read -r waiting oldest error dead <<< "$queue"
 if [ -z "$queue" ]; then
     echo "the database does not answer"
+    note database "the database does not answer: make logs SERVICE=db"
 elif [ "$waiting" = 0 ]; then
     echo "every queued e-mail has been sent"
 else
     echo "$waiting e-mail(s) waiting, the oldest for $(human "$oldest")${error:+; last error: $error}"
-    if [ "$oldest" -gt 900 ]; then
-        note "e-mails wait to be sent (SMTP_HOST and the mail server: make logs SERVICE=web)"
+    if [ "$oldest" -gt 3600 ]; then
+        note mail-waiting "e-mails wait to be sent (SMTP_HOST and the mail server: make logs SERVICE=web)"
     fi
 fi
 if [ -n "$queue" ] && [ "${dead:-0}" != 0 ]; then
     echo "$dead e-mail(s) given up (refused for good, or failing for days; kept 30 days)"
-    note "some e-mails were given up: make psql, then SELECT to_address, last_error FROM outbound_emails WHERE dead_at IS NOT NULL"
+    note mail-dead "some e-mails were given up: make psql, then SELECT to_address, last_error FROM outbound_emails WHERE dead_at IS NOT NULL"
 fi
 
 echo
@@ -160,12 +169,29 @@ while read -r expires path; do
     echo "$path: expires in $left days"
     # Caddy's own local certificates live hours and renew themselves.
     if [ "${path%%/*}" != local ] && [ "$left" -lt 14 ]; then
-        note "$path expires in $left days, and Caddy renews 30 days ahead: make logs SERVICE=caddy"
+        note "certificate-$path" "$path expires in $left days, and Caddy renews 30 days ahead: make logs SERVICE=caddy"
     fi
 done <<< "$certificates"
 [ -n "$certificates" ] || echo "none yet (Caddy gets one when it first starts with the domain)"
 
 echo
+echo "== errors"
+# 5xx answers in the last hour, from Caddy's access log (JSON, one request a
+# line): a few can be a client's bad luck, a stream is the site failing.
+since=$(( $(date +%s) - 3600 ))
+errors=$(docker compose exec -T caddy cat /data/access.log 2> /dev/null | awk -v since="$since" '
+    match($0, /"ts":[0-9.]+/) { ts = substr($0, RSTART + 5, RLENGTH - 5) + 0 }
+    ts >= since && /"status":5[0-9][0-9]/ { n++ }
+    END { print n + 0 }')
+echo "${errors:-0} error answers (5xx) in the last hour"
+if [ "${errors:-0}" -ge 20 ]; then
+    note errors "$errors error answers (5xx) in the last hour: make logs SERVICE=web"
+fi
+
+echo
+if [ -n "${DOCTOR_PROBLEMS:-}" ]; then
+    for i in "${!keys[@]}"; do printf '%s %s\n' "${keys[$i]}" "${attention[$i]}"; done > "$DOCTOR_PROBLEMS"
+fi
 if [ "${#attention[@]}" = 0 ]; then
     echo "== nothing needs attention"
 else

@@ -71,3 +71,15 @@ def test_docker_swap_updates_and_log_rotation(config: dict[str, Any]) -> None:
     assert "unattended-upgrades" in config["packages"]
     assert 'Unattended-Upgrade "1"' in written_file(config, "/etc/apt/apt.conf.d/20auto-upgrades")
     assert '"max-size": "10m"' in written_file(config, "/etc/docker/daemon.json")
+
+
+def test_a_timer_runs_make_watch_every_five_minutes(config: dict[str, Any]) -> None:
+    service = written_file(config, "/etc/systemd/system/rightsized-watch.service")
+    assert (
+        "User=deploy" in service and "ExecStart=/usr/bin/make --no-print-directory watch" in service
+    )
+    assert "WorkingDirectory=/home/deploy/rightsized/current" in service
+    assert "OnUnitActiveSec=5min" in written_file(
+        config, "/etc/systemd/system/rightsized-watch.timer"
+    )
+    assert "systemctl enable --now rightsized-watch.timer" in config["runcmd"]

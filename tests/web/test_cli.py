@@ -3,17 +3,21 @@
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from aiosmtpd.controller import Controller
 
-from podcast_site.cli import CommandError, main, refuse_the_demo_in_production
+from podcast_site.cli import CommandError, mail_owner, main, refuse_the_demo_in_production
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import DEMO_GUID_NAMESPACE, read_show
 from podcast_site.web.previews import read_preview_token
+from tests.web.background.conftest import Inbox, free_port
 from tests.web.conftest import migrate, recreate_database
 from tests.web.paths import FIXTURE_CONTENT, FIXTURE_SITE_FILE
 
@@ -314,3 +318,32 @@ def test_a_production_site_refuses_to_import_while_site_toml_is_the_demos(
     # A fork's own show, or the demo on a local site, imports.
     refuse_the_demo_in_production(production.model_copy(update={"site_file": FIXTURE_SITE_FILE}))
     refuse_the_demo_in_production(settings.model_copy(update={"site_file": demo}))
+
+
+async def test_mail_owner_hands_one_plain_mail_to_smtp_for_the_owner(settings: Settings) -> None:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=(port := free_port()))
+    controller.start()
+    try:
+        configured = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_tls": "none"}
+        )
+        said = await mail_owner(configured, "1 problem", "the disk is 91% full\n")
+    finally:
+        controller.stop()
+    owner = read_show(settings.site_file).owner_email
+    assert said == f"mailed {owner}: 1 problem"
+    (envelope,) = inbox.received
+    assert envelope.rcpt_tos == [owner]
+    message = message_from_bytes(envelope.original_content or b"", policy=SMTP)
+    assert message["Subject"] == "1 problem"
+    assert message.get_content().splitlines() == ["the disk is 91% full"]
+
+
+async def test_mail_owner_says_why_when_no_mail_can_go(settings: Settings) -> None:
+    production = settings.model_copy(update={"app_env": "production", "smtp_host": ""})
+    with pytest.raises(CommandError, match="SMTP_HOST is not set"):
+        await mail_owner(production, "1 problem", "text")
+    closed = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port()})
+    with pytest.raises(CommandError, match="did not take the mail"):
+        await mail_owner(closed, "1 problem", "text")

@@ -5,12 +5,17 @@ import asyncio
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
+import aiosmtplib
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from podcast_site import queries
+from podcast_site.background.mailer import hand_over, smtp_server
 from podcast_site.content.importer import import_content
 from podcast_site.content.media import AudioError
 from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
@@ -222,6 +227,30 @@ async def report_status(settings: Settings, now: datetime) -> str:
     return "\n".join(lines)
 
 
+async def mail_owner(settings: Settings, subject: str, body: str) -> str:
+    """Send one plain-text mail to site.toml's owner_email, straight to SMTP.
+
+    Not through the mail queue: it tells the owner that something is broken,
+    the database or the queue itself perhaps.
+    """
+    show = read_show(settings.site_file)
+    server = smtp_server(settings)
+    if server is None:
+        raise CommandError("mail-owner: SMTP_HOST is not set, so no mail can reach the owner")
+    message = EmailMessage(policy=SMTP)
+    message["From"] = settings.mail_from or formataddr((show.name, show.owner_email))
+    message["To"] = show.owner_email
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=show.owner_email.rpartition("@")[2])
+    message.set_content(body)
+    try:
+        await hand_over(server, show.owner_email, message.as_bytes())
+    except (aiosmtplib.SMTPException, OSError) as error:
+        raise CommandError(f"mail-owner: {server.host} did not take the mail: {error}") from error
+    return f"mailed {show.owner_email}: {subject}"
+
+
 def database_says(error: DBAPIError) -> str:
     """Return Postgres's own message, and where the import was: not the statement and its data."""
     return "; ".join([str(error.orig).strip(), *getattr(error, "__notes__", [])])
@@ -273,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     help_text = "print the signed link that shows episode N's page before it is public (30 days)"
     command = commands.add_parser("preview-link", help=help_text, description=help_text)
     command.add_argument("number", type=positive, help="the episode's number")
+    help_text = "mail site.toml's owner_email the text on stdin, straight to SMTP (make watch)"
+    command = commands.add_parser("mail-owner", help=help_text, description=help_text)
+    command.add_argument("--subject", required=True, help="the mail's subject")
     help_text = "write a synthetic show of N episodes as a content folder, for benchmarks"
     command = commands.add_parser("generate-catalog", help=help_text, description=help_text)
     command.add_argument("episodes", type=positive, help="how many episodes")
@@ -302,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo content: skipped ({reason})")
         return 0
     try:
-        if args.command == "wait-for-database":
+        if args.command == "mail-owner":
+            summary = asyncio.run(mail_owner(settings, args.subject, sys.stdin.read()))
+        elif args.command == "wait-for-database":
             summary = asyncio.run(wait_for_database(settings, args.seconds))
         elif args.command == "grant-web-role":
             summary = asyncio.run(grant_web_role(settings))

@@ -1,0 +1,94 @@
+"""make watch: the owner gets one mail when a problem starts and one when it clears, never more."""
+
+import os
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.stack.conftest import Stack
+
+OWNER = "podcast@rightsized.example"  # site.toml's owner_email
+# A real small disk: tests/compose.yaml gives the runner this 8 MiB tmpfs.
+SMALL_DISK = Path("/small-disk")
+
+
+def owner_mails(stack: Stack) -> list[str]:
+    """Return what `make mail` shows of each message to the owner (each has its Date)."""
+    shown = stack.make("mail", N="200", timeout=60)
+    return [message for message in shown.split("=" * 72) if f"To: {OWNER}" in message]
+
+
+def watch(stack: Stack, backup_dir: str | None = None) -> list[str]:
+    """Run make watch (checking BACKUP_DIR=`backup_dir`); return the mails to the owner it sent."""
+    before = owner_mails(stack)
+    if backup_dir:
+        stack.make("watch", BACKUP_DIR=backup_dir)
+    else:
+        stack.make("watch")
+    return [mail for mail in owner_mails(stack) if mail not in before]
+
+
+def started_in(mail: str) -> str:
+    """Return the part of an alert that lists the problems that started."""
+    return mail.split("Cleared (")[0]
+
+
+def test_an_old_backup_is_mailed_once_when_it_starts_and_once_when_it_clears(
+    stack: Stack,
+) -> None:
+    watch(stack)  # whatever is open already (no off-site copies, on a test stack)
+    (newest,) = sorted((stack.artifacts / "backups").glob("podcast-*Z.dump"))[-1:]
+    real_time = newest.stat().st_mtime
+    os.utime(newest, (real_time - 30 * 3600, real_time - 30 * 3600))
+    try:
+        (started,) = watch(stack)
+        assert "the newest scheduled backup is 1d 6h old" in started_in(started), started
+        # Still open: not mailed again (the backup service's healthcheck,
+        # which goes by the same file, may turn unhealthy: that one is new).
+        for mail in watch(stack):
+            assert "scheduled backup is" not in started_in(mail), mail
+    finally:
+        os.utime(newest, (real_time, real_time))
+    (cleared,) = watch(stack)
+    assert "Cleared" in cleared, cleared
+    assert "the newest scheduled backup is 1d 6h old" in cleared.split("Cleared (")[1]
+
+
+def test_a_full_disk_is_mailed_and_so_is_its_end(stack: Stack) -> None:
+    assert os.statvfs(SMALL_DISK).f_blocks * os.statvfs(SMALL_DISK).f_frsize <= 16 << 20, (
+        "run through make test-stack: its runner has an 8 MiB tmpfs at /small-disk"
+    )
+    filler = SMALL_DISK / "filler"
+    watch(stack, str(SMALL_DISK))  # its backups are elsewhere: "no scheduled backup" opens
+    filler.write_bytes(b"\0" * (7 << 20))
+    try:
+        (started,) = watch(stack, str(SMALL_DISK))
+        assert "/small-disk's disk is" in started and "% full" in started, started
+    finally:
+        filler.unlink()
+    (cleared,) = watch(stack, str(SMALL_DISK))
+    assert "Cleared" in cleared and "/small-disk's disk is" in cleared, cleared
+    watch(stack)  # back to the stack's own backup folder
+
+
+def test_a_database_that_stops_answering_and_its_errors_are_mailed(
+    stack: Stack, client: httpx.Client
+) -> None:
+    watch(stack)
+    stack.compose("stop", "db")
+    try:
+        # Pages that need the database now fail (503) instead of serving.
+        statuses = {client.get(f"/guests/nobody-{n}").status_code for n in range(25)}
+        assert statuses == {503}, statuses
+        (started,) = watch(stack)
+    finally:
+        stack.compose("start", "db")
+    assert "the database does not answer" in started, started
+    assert "error answers (5xx) in the last hour" in started
+    deadline = time.monotonic() + 60
+    while client.get("/ready").status_code != 200:
+        assert time.monotonic() < deadline, "the site did not come back"
+        time.sleep(1)
+    (cleared,) = watch(stack)
+    assert "Cleared" in cleared and "the database does not answer" in cleared, cleared
