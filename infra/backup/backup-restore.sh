@@ -3,7 +3,9 @@
 #   1. read the whole file first: a damaged or cut-short file changes nothing;
 #   2. dump the live database to podcast-<time>-before-restore.dump: the undo
 #      (`make restore FILE=` that file puts back everything this replaced);
-#   3. restore the file into a new database, <name>_restoring;
+#   3. restore the file into a new database, <name>_restoring, and carry
+#      into it what the live one knows happened since (unsubscribes, bounces,
+#      announcements and sent mail: carry-across.sql);
 #   4. swap the two names in one transaction, then drop the replaced database.
 # A failure at any step leaves the live database as it was and no leftover
 # database behind. Run by `make restore` (infra/scripts/restore.sh), which
@@ -63,6 +65,26 @@ admin --command="DROP DATABASE IF EXISTS \"$incoming\" WITH (FORCE)" \
 # --no-privileges: the grants name roles that a new server may not have yet;
 # migrate, which make restore runs next, grants them again.
 pg_restore --dbname="$incoming" --no-owner --no-privileges --exit-on-error --single-transaction "$file"
+
+# What already happened outside the database cannot be undone by a restore,
+# so the replaced database's word on it is carried across: who unsubscribed
+# or bounced (by address), which episodes were announced (by number), and
+# which queued mails went out or were given up (by id, address and time, so
+# a new server's fresh numbering never matches). An old copy must not mail
+# people who left, or mail anyone twice.
+log "carrying unsubscribes and sent mail across"
+carried=$(mktemp -d)
+trap 'rm -rf "$carried"; finish' EXIT
+if psql --dbname="$live" --no-psqlrc --tuples-only --no-align \
+    --command="SELECT to_regclass('episode_announcements') IS NOT NULL" | grep -q t; then
+    psql --dbname="$live" --no-psqlrc --set=ON_ERROR_STOP=1 --quiet \
+        --command="\\copy (SELECT email, unsubscribed_at, bounced_at FROM newsletter_subscribers WHERE unsubscribed_at IS NOT NULL OR bounced_at IS NOT NULL) TO '$carried/subscribers'" \
+        --command="\\copy (SELECT e.number, a.announced_at, a.skipped, a.recipients FROM episode_announcements a JOIN episodes e ON e.id = a.episode_id) TO '$carried/announcements'" \
+        --command="\\copy (SELECT id, to_address, created_at, sent_at, dead_at FROM outbound_emails WHERE sent_at IS NOT NULL OR dead_at IS NOT NULL) TO '$carried/mail'"
+    # In the folder of the files: psql's \copy takes no variables.
+    (cd "$carried" && psql --dbname="$incoming" --no-psqlrc --set=ON_ERROR_STOP=1 --quiet \
+        --single-transaction --file=/usr/local/share/backup/carry-across.sql)
+fi
 
 log "swapping $incoming in for $live"
 admin --command="DROP DATABASE IF EXISTS \"$replaced\" WITH (FORCE)" \

@@ -238,6 +238,34 @@ def test_a_wrong_restore_then_the_right_one_loses_nothing(drill_stack: Stack) ->
     assert early in distinctive_data(drill_stack) and late in distinctive_data(drill_stack)
 
 
+def test_a_restore_keeps_unsubscribes_and_sent_mail_newer_than_its_backup(
+    drill_stack: Stack,
+) -> None:
+    email = f"drill-leaving-{uuid.uuid4().hex[:6]}@mailbox.org"
+    with drill_stack.client() as client:
+        sign_up(client, email)
+    of_them = f"email = '{email}'"
+    to_them = f"to_address = '{email}'"
+    # In the backup: subscribed, and a mail to them still waiting.
+    sql(drill_stack, f"UPDATE newsletter_subscribers SET confirmed_at = now() WHERE {of_them}")
+    sql(drill_stack, "UPDATE outbound_emails SET sent_at = NULL,"
+                     f" send_after = now() + interval '1 day' WHERE {to_them}")  # fmt: skip
+    backup = re.search(r"Backup written: (\S+\.dump)", drill_stack.make("backup"))
+    assert backup
+    # Since the backup: the mail went out, and they unsubscribed.
+    sql(drill_stack, f"UPDATE outbound_emails SET sent_at = now() WHERE {to_them}")
+    sql(drill_stack, f"UPDATE newsletter_subscribers SET unsubscribed_at = now() WHERE {of_them}")
+
+    drill_stack.make("restore", f"FILE={backup[1]}", FORCE="1")
+
+    left = sql(drill_stack, f"SELECT unsubscribed_at FROM newsletter_subscribers WHERE {of_them}")
+    assert left != ""
+    waiting = sql(
+        drill_stack, f"SELECT count(*) FROM outbound_emails WHERE {to_them} AND sent_at IS NULL"
+    )
+    assert waiting == "0"
+
+
 def test_the_restore_drill(drill_stack: Stack) -> None:
     email = f"drill-{uuid.uuid4().hex[:8]}@mailbox.org"
     with drill_stack.client() as client:
