@@ -1,5 +1,6 @@
 """The show's identity file: read once, checked, every problem named."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from quart.typing import TestClientProtocol as Client
 
 from podcast_site.core.show import PODCAST_APPS, SiteFileError, SubscribeLink, read_show
 from tests.web.helpers import page_text
-from tests.web.paths import FIXTURE_SITE_FILE, SITE_FILE
+from tests.web.paths import FIXTURE_SITE_FILE, FORKING_GUIDE, SITE_FILE
 
 
 def test_the_sites_own_identity_file_is_valid() -> None:
@@ -128,4 +129,19 @@ def test_a_wrong_subscribe_link_is_refused_naming_the_entry_and_field(tmp_path: 
         'subscribe.5: Value error, give either app = "<key>" for a known app'
         ' or name = "..." for another',
         "subscribe.6.colour: Extra inputs are not permitted",
+    ]
+
+
+def test_forking_md_names_every_known_app_and_its_example_is_valid(tmp_path: Path) -> None:
+    guide = FORKING_GUIDE.read_text()
+    for key, app in PODCAST_APPS.items():
+        assert f"| `{key}` | {app.name} |" in guide, key
+    (example,) = re.findall(r"```toml\n(.*?^subscribe = \[.*?)```", guide, re.M | re.S)
+    lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
+    forked = tmp_path / "site.toml"
+    forked.write_text("".join(line for line in lines if not line.startswith("subscribe")) + example)
+    assert [link.label for link in read_show(forked).subscribe] == [
+        "Apple Podcasts",
+        "Spotify",
+        "Podverse",
     ]
