@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, sync_playwright
+from playwright.sync_api import ConsoleMessage, Error, Page, expect, sync_playwright
 
 from tests.blog.hosting_costs import (
     Usage,
@@ -46,7 +46,12 @@ def browser_page(stack: Stack) -> Iterator[tuple[Page, list[str]]]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # Every other stack test verifies Caddy's certificate with its CA; a
         # browser would need the CA in its own store, so this one skips that.
-        context = browser.new_context(base_url=stack.base_url, ignore_https_errors=True)
+        # The clipboard, as a listener allows it on clicking a copy button.
+        context = browser.new_context(
+            base_url=stack.base_url,
+            ignore_https_errors=True,
+            permissions=["clipboard-read", "clipboard-write"],
+        )
         page = context.new_page()
 
         def on_console(message: ConsoleMessage) -> None:
@@ -88,6 +93,19 @@ def test_an_episode_plays(page: tuple[Page, list[str]]) -> None:
     )
     duration = audio.evaluate("player => player.duration")
     assert abs(duration - NEWEST.meta.duration) <= 1, duration
+    assert errors == []
+
+
+def test_the_copy_button_copies_the_feed_url(page: tuple[Page, list[str]]) -> None:
+    browser, errors = page
+    browser.goto("/")
+    # The demo show is in no app: the feed alone, and its address to copy.
+    assert browser.locator(".subscribe a").all_inner_texts() == ["RSS feed"]
+    feed_url = browser.get_by_label("Feed URL, for any podcast app").input_value()
+    assert re.fullmatch(r"https://[^/]+/episodes/rss", feed_url), feed_url
+    browser.get_by_role("button", name="Copy feed URL").click()  # hidden until site.js runs
+    expect(browser.locator(".feed-url").get_by_role("status")).to_have_text("Copied.")
+    assert browser.evaluate("navigator.clipboard.readText()") == feed_url
     assert errors == []
 
 

@@ -2,10 +2,19 @@
 
 import json
 import xml.etree.ElementTree as ElementTree
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import html5lib
+from quart import Quart
 from quart.typing import TestClientProtocol as Client
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from podcast_site.app import create_app
+from podcast_site.core.database import get_database
+from podcast_site.core.settings import Settings
 
 
 async def page_text(client: Client, path: str, status: int = 200) -> str:
@@ -42,3 +51,15 @@ def meta_properties(document: ElementTree.Element) -> dict[str, str]:
         for meta in document.iter("meta")
         if meta.get("content") is not None
     }
+
+
+@asynccontextmanager
+async def app_with_site_file(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], site_file: Path
+) -> AsyncIterator[Quart]:
+    """Run the app for another show (site.toml), its requests inside the test's transaction."""
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    async with app.test_app():
+        database = get_database(app)
+        database.sessionmaker = database.autocommit = sessionmaker
+        yield app

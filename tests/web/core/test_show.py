@@ -1,13 +1,14 @@
 """The show's identity file: read once, checked, every problem named."""
 
+import re
 from pathlib import Path
 
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from podcast_site.core.show import SiteFileError, read_show
+from podcast_site.core.show import PODCAST_APPS, SiteFileError, SubscribeLink, read_show
 from tests.web.helpers import page_text
-from tests.web.paths import FIXTURE_SITE_FILE, SITE_FILE
+from tests.web.paths import FIXTURE_SITE_FILE, FORKING_GUIDE, SITE_FILE
 
 
 def test_the_sites_own_identity_file_is_valid() -> None:
@@ -75,3 +76,72 @@ async def test_the_identity_names_the_pages_the_feed_and_the_api(client: Client)
     assert "<title>Test Cast</title>" in feed
     api = await (await client.get("/openapi.json")).get_json()
     assert api["info"]["title"] == "Test Cast API"
+
+
+def test_subscribe_links_name_a_known_app_by_key_or_any_other_by_name() -> None:
+    show = read_show(FIXTURE_SITE_FILE)
+    assert [(link.label, link.url) for link in show.subscribe] == [
+        ("Apple Podcasts", "https://podcasts.apple.com/podcast/id1000000001"),
+        ("Overcast", "https://overcast.fm/itunes1000000001"),
+        ("Podverse & Co", "https://podverse.fm/podcast/test-cast"),
+    ]
+    every_app = [
+        SubscribeLink(app=key, url=f"https://www.{app.domains[0]}/show")
+        for key, app in PODCAST_APPS.items()
+    ]
+    assert [link.label for link in every_app] == [app.name for app in PODCAST_APPS.values()]
+
+
+def test_a_show_in_no_app_lists_no_subscribe_links(tmp_path: Path) -> None:
+    lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
+    unlisted = tmp_path / "site.toml"
+    unlisted.write_text("".join(line for line in lines if not line.startswith("subscribe")))
+    assert read_show(unlisted).subscribe == []
+
+
+def test_a_wrong_subscribe_link_is_refused_naming_the_entry_and_field(tmp_path: Path) -> None:
+    lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
+    wrong = tmp_path / "site.toml"
+    wrong.write_text(
+        "".join(line for line in lines if not line.startswith("subscribe"))
+        + "subscribe = [\n"
+        + '  { app = "spotfy", url = "https://open.spotify.com/show/1" },\n'
+        + '  { app = "spotify", url = "https://podcasts.apple.com/podcast/id1" },\n'
+        + '  { app = "castro", url = "http://castro.fm/podcast/1" },\n'
+        + '  { name = "Podverse", url = "javascript:alert(1)" },\n'
+        + '  { url = "https://podverse.fm/podcast/1" },\n'
+        + '  { app = "overcast", name = "Overcast", url = "https://overcast.fm/1" },\n'
+        + '  { app = "overcast", url = "https://overcast.fm/1", colour = "red" },\n'
+        + "]\n"
+    )
+    with pytest.raises(SiteFileError) as raised:
+        read_show(wrong)
+    problems = str(raised.value).splitlines()[1:]
+    assert [problem.strip() for problem in problems] == [
+        "subscribe.0.app: Value error, unknown app 'spotfy': use one of apple-podcasts,"
+        " spotify, youtube, youtube-music, overcast, pocket-casts, castro, podcast-addict,"
+        ' fountain, or name = "..." instead',
+        "subscribe.1.url: Value error, Spotify links are on spotify.com, not podcasts.apple.com",
+        "subscribe.2.url: String should match pattern '^https://\\S+$'",
+        "subscribe.3.url: String should match pattern '^https://\\S+$'",
+        'subscribe.4: Value error, give either app = "<key>" for a known app'
+        ' or name = "..." for another',
+        'subscribe.5: Value error, give either app = "<key>" for a known app'
+        ' or name = "..." for another',
+        "subscribe.6.colour: Extra inputs are not permitted",
+    ]
+
+
+def test_forking_md_names_every_known_app_and_its_example_is_valid(tmp_path: Path) -> None:
+    guide = FORKING_GUIDE.read_text()
+    for key, app in PODCAST_APPS.items():
+        assert f"| `{key}` | {app.name} |" in guide, key
+    (example,) = re.findall(r"```toml\n(.*?^subscribe = \[.*?)```", guide, re.M | re.S)
+    lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
+    forked = tmp_path / "site.toml"
+    forked.write_text("".join(line for line in lines if not line.startswith("subscribe")) + example)
+    assert [link.label for link in read_show(forked).subscribe] == [
+        "Apple Podcasts",
+        "Spotify",
+        "Podverse",
+    ]

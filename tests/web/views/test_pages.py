@@ -1,15 +1,18 @@
-"""The HTML pages: home, guests, sponsors and errors."""
+"""The HTML pages: home, guests, sponsors, errors, and the subscribe links they share."""
 
 import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 from quart.typing import TestClientProtocol as Client
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from podcast_site.content.importer import import_content
 from podcast_site.content.reader import read_content
+from podcast_site.core.settings import Settings
 from tests.web.factories import add_episode, add_guest
-from tests.web.helpers import meta_properties, page_text, parse_html
-from tests.web.paths import FIXTURE_CONTENT
+from tests.web.helpers import app_with_site_file, meta_properties, page_text, parse_html
+from tests.web.paths import FIXTURE_CONTENT, FIXTURE_SITE_FILE
 
 
 async def test_home_lists_the_latest_episodes_newest_first(
@@ -133,3 +136,81 @@ async def test_a_guest_with_many_episodes_pages_them(client: Client, session: As
     assert (await client.get("/guests/busy-example?page=3")).status_code == 404
     listing = await page_text(client, "/guests")
     assert re.search(r"Busy Example</a>\s*<p class=\"meta\">25 episodes", listing)
+
+
+# The pages that tell a visitor how to follow the show.
+SUBSCRIBE_PAGES = ["/", "/episodes/show/1/first-steps"]
+
+
+def subscribe_links(document: ElementTree.Element) -> list[tuple[str, str]]:
+    """Return the text and target of each link in a parsed page's subscribe section."""
+    section = document.find(".//section[@class='subscribe']")
+    assert section is not None
+    return [("".join(link.itertext()), link.get("href") or "") for link in section.iter("a")]
+
+
+def assert_feed_url_to_copy(document: ElementTree.Element) -> None:
+    """Fail unless the page has the feed's address in a labelled, read-only field to copy."""
+    field = document.find(".//input[@id='feed-url']")
+    assert field is not None and field.get("value") == "http://localhost/episodes/rss"
+    assert field.get("readonly") is not None
+    label = document.find(".//label[@for='feed-url']")
+    assert label is not None and label.text == "Feed URL, for any podcast app"
+    # Shown by site.js where the browser can copy; without it, the field alone.
+    button = document.find(".//button[@data-copies='feed-url']")
+    assert button is not None and button.get("hidden") is not None
+    assert button.text == "Copy feed URL"
+    scripts = [script.get("src") or "" for script in document.iter("script")]
+    assert any(re.fullmatch(r"/static/site\.[0-9a-f]{12}\.js", src) for src in scripts)
+
+
+def support_links(document: ElementTree.Element) -> list[tuple[str, str]]:
+    """Return the text and target of a parsed page's "support the show" links."""
+    return [
+        ("".join(link.itertext()), link.get("href") or "")
+        for paragraph in document.iterfind(".//p[@class='support']")
+        for link in paragraph.iter("a")
+    ]
+
+
+async def test_home_and_episode_pages_link_the_apps_then_the_feed_and_the_funding(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, slug="first-steps")
+
+    for path in SUBSCRIBE_PAGES:
+        document = parse_html(await page_text(client, path))
+        assert subscribe_links(document) == [
+            ("Apple Podcasts", "https://podcasts.apple.com/podcast/id1000000001"),
+            ("Overcast", "https://overcast.fm/itunes1000000001"),
+            ("Podverse & Co", "https://podverse.fm/podcast/test-cast"),
+            ("Other app (podcast://)", "podcast://localhost/episodes/rss"),
+            ("RSS feed", "/episodes/rss"),
+        ], path
+        assert_feed_url_to_copy(document)
+        assert support_links(document) == [
+            ("Buy the tests a coffee", "https://testcast.example/support")
+        ], path
+
+
+async def test_a_show_in_no_app_and_without_funding_links_the_feed_alone(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    tmp_path: Path,
+) -> None:
+    await add_episode(session, 1, slug="first-steps")
+    lines = FIXTURE_SITE_FILE.read_text().splitlines(keepends=True)
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        "".join(line for line in lines if not line.startswith(("subscribe", "funding")))
+    )
+
+    async with app_with_site_file(settings, sessionmaker, site_file) as app:
+        for path in SUBSCRIBE_PAGES:
+            page = await page_text(app.test_client(), path)
+            document = parse_html(page)  # still valid HTML
+            assert subscribe_links(document) == [("RSS feed", "/episodes/rss")], path
+            assert_feed_url_to_copy(document)
+            assert support_links(document) == [], path
+            assert "podcast://" not in page and "coffee" not in page, path

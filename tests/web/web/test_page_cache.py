@@ -5,19 +5,23 @@ import gzip
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
 import zstandard
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from podcast_site import queries
+from podcast_site.core.settings import Settings
 from podcast_site.queries import get_episode, search_episodes
 from podcast_site.web import page_cache
 from podcast_site.web.page_cache import CachedPage, PageCache, RevisionClock, get_page_caches
 from tests.web.factories import add_episode, add_guest
+from tests.web.helpers import app_with_site_file
+from tests.web.paths import FIXTURE_SITE_FILE
 
 
 def test_the_page_cache_forgets_the_least_recently_used_page() -> None:
@@ -249,3 +253,29 @@ async def test_while_the_database_is_away_cached_pages_are_served_stale(
     assert cached.status_code == 200
     assert cached.headers["Cache-Status"] == 'podcast-site; hit; detail="database unavailable"'
     assert missing.status_code == 503 and missing.headers["Retry-After"]
+
+
+async def test_an_edit_of_site_toml_changes_the_etag_of_every_page(
+    client: Client,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    tmp_path: Path,
+) -> None:
+    # site.toml lives outside the package and the database: a fork that adds
+    # its apps, and deploys, changes neither the code's hash nor the content
+    # revision, yet every page shows the show.
+    await add_episode(session, 1)
+    before = {path: await client.get(path) for path in ("/", "/episodes/show/1/episode-1")}
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text().replace("Buy the tests a coffee", "Buy the tests a tea")
+    )
+
+    async with app_with_site_file(settings, sessionmaker, site_file) as edited:
+        for path, response in before.items():
+            etag = response.headers["ETag"]
+            after = await edited.test_client().get(path, headers={"If-None-Match": etag})
+            assert after.status_code == 200, path
+            assert "Buy the tests a tea" in await after.get_data(as_text=True), path
+            assert after.headers["ETag"] != etag, path

@@ -1,12 +1,23 @@
-"""Read the show's identity from site.toml: its name, host, feed details and artwork."""
+"""Read the show's identity from site.toml: its name, host, feed details, artwork and apps."""
 
 import tomllib
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from quart import Quart, current_app
 
 from podcast_site.core.formats import HttpsUrl, SiteOrHttpsUrl
@@ -29,6 +40,72 @@ class Funding(BaseModel):
     url: HttpsUrl
     # The namespace asks for at most 128 characters; directories cut longer ones.
     text: str = Field(min_length=1, max_length=128)
+
+
+@dataclass(frozen=True)
+class PodcastApp:
+    """An app or directory listeners subscribe in: its name, and the domains of its show pages."""
+
+    name: str
+    domains: tuple[str, ...]
+
+
+# The apps a subscribe link may name by key (`app = "overcast"`); any other
+# takes a `name`. The domains catch a link pasted into the wrong app's entry.
+PODCAST_APPS = {
+    "apple-podcasts": PodcastApp("Apple Podcasts", ("apple.com",)),
+    "spotify": PodcastApp("Spotify", ("spotify.com",)),
+    "youtube": PodcastApp("YouTube", ("youtube.com", "youtu.be")),
+    "youtube-music": PodcastApp("YouTube Music", ("music.youtube.com",)),
+    "overcast": PodcastApp("Overcast", ("overcast.fm",)),
+    "pocket-casts": PodcastApp("Pocket Casts", ("pocketcasts.com", "pca.st")),
+    "castro": PodcastApp("Castro", ("castro.fm",)),
+    "podcast-addict": PodcastApp("Podcast Addict", ("podcastaddict.com",)),
+    "fountain": PodcastApp("Fountain", ("fountain.fm",)),
+}
+
+
+class SubscribeLink(BaseModel):
+    """The show's page in one podcast app: a known app by key, or any other by name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    url: HttpsUrl
+
+    @field_validator("app")
+    @classmethod
+    def app_is_known(cls, app: str | None) -> str | None:
+        """Refuse an app key not in PODCAST_APPS, listing the keys there are."""
+        if app is not None and app not in PODCAST_APPS:
+            keys = ", ".join(PODCAST_APPS)
+            raise ValueError(f'unknown app {app!r}: use one of {keys}, or name = "..." instead')
+        return app
+
+    @field_validator("url")
+    @classmethod
+    def url_is_the_apps(cls, url: str, info: ValidationInfo) -> str:
+        """Refuse a known app's link that points to another site."""
+        app = PODCAST_APPS.get(info.data.get("app") or "")
+        host = (urlsplit(url).hostname or "").lower()
+        if app and not any(host == domain or host.endswith(f".{domain}") for domain in app.domains):
+            raise ValueError(f"{app.name} links are on {' or '.join(app.domains)}, not {host}")
+        return url
+
+    @model_validator(mode="after")
+    def names_one_app(self) -> Self:
+        """Require exactly one of `app` and `name`."""
+        if (self.app is None) == (self.name is None):
+            raise ValueError(
+                'give either app = "<key>" for a known app or name = "..." for another'
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """Return the app's name, as the link shows it."""
+        return PODCAST_APPS[self.app].name if self.app else self.name or ""
 
 
 def known_time_zone(name: str) -> str:
@@ -61,6 +138,9 @@ class Show(BaseModel):
     podcast_guid: uuid.UUID | None = None
     locked: bool = True
     funding: Funding | None = None
+    # The show's page in each podcast app, linked on the home and episode
+    # pages beside the feed; none: the feed alone.
+    subscribe: list[SubscribeLink] = []
     feed_episodes: int = Field(default=300, ge=1, le=10_000)
     # Where the show lives: `make episode PUBLISH="2027-01-12 06:00"` means
     # that hour here, and pages show dates in it.

@@ -1,7 +1,7 @@
 """Make repeat requests for content pages cheap, and keep them up when the database is not.
 
-A content page depends only on its URL, the published content and the code,
-so its ETag is a hash of the three. The content part is the content revision,
+A content page depends only on its URL, the published content, the code and
+the show (site.toml), so its ETag is a hash of the four. The content part is the content revision,
 which database triggers replace on every content write (see core/models.py); each
 worker re-reads it at most every `content_revision_ttl_seconds`. A repeat
 visit is then a 304, and a first visit is served from a small per-worker
@@ -39,6 +39,7 @@ from podcast_site.core.database import (
     get_session,
     is_database_unavailable,
 )
+from podcast_site.core.show import Show, get_show
 from podcast_site.queries import get_content_revision
 from podcast_site.web.paging import QUERY_ATTRIBUTE, read_query
 
@@ -143,12 +144,17 @@ class RevisionClock:
         return self.revision
 
 
-def code_version(package_folder: Path) -> str:
-    """Hash the package's code, templates and static files: a deploy changes every ETag."""
+def site_version(package_folder: Path, show: Show) -> str:
+    """Hash the package's code, templates and static files, and the show: what pages are made of.
+
+    The show too: site.toml lives outside the package, and a deploy that only
+    changes it (a new subscribe link) must change every ETag all the same.
+    """
     digest = hashlib.blake2b(digest_size=8)
     for path in sorted(package_folder.rglob("*")):
         if path.is_file() and path.suffix != ".pyc":
             digest.update(path.read_bytes())
+    digest.update(show.model_dump_json().encode())
     return digest.hexdigest()
 
 
@@ -162,17 +168,17 @@ class PageCaches:
     # queries from evicting the content pages.
     searches: PageCache
     revision_clock: RevisionClock
-    # A hash of the package: a deploy changes every ETag.
-    code_version: str
+    # A hash of the package and the show: a deploy changes every ETag.
+    site_version: str
 
 
 def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
-    """Give the app its page caches, its revision clock and the version of its code."""
+    """Give the app its page caches, its revision clock and the version of its code and show."""
     app.extensions[EXTENSION] = PageCaches(
         pages=PageCache(max_entries, max_bytes),
         searches=PageCache(max_entries // 4, max_bytes // 8),
         revision_clock=RevisionClock(revision_ttl_seconds),
-        code_version=code_version(Path(app.root_path)),
+        site_version=site_version(Path(app.root_path), get_show(app)),
     )
     app.after_request(make_conditional)
 
@@ -228,7 +234,7 @@ def cached_page(
                 revision, stale = clock.revision, True
             path = request.path + query_string(query)
             key = f"{revision}|{request.host}|{path}"
-            etag = hashlib.blake2b(f"{caches.code_version}|{key}".encode(), digest_size=16)
+            etag = hashlib.blake2b(f"{caches.site_version}|{key}".encode(), digest_size=16)
             headers = {
                 "Cache-Control": f"public, max-age={max_age}" if max_age else "public, no-cache",
                 "ETag": f'W/"{etag.hexdigest()}"',
