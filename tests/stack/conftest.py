@@ -9,6 +9,7 @@ Caddy's local CA exactly as a browser that imported it would (no `verify=False`)
 
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -37,6 +38,8 @@ def stack_name(what: str) -> str:
 
 # Building images on a cold machine is the slow part.
 SLOW_COMMAND_SECONDS = 1200
+# How many of the newest messages `make mail` shows the tests.
+MAIL_SHOWN = 50
 
 
 _pytest_config: pytest.Config | None = None
@@ -167,6 +170,10 @@ class Stack:
         options.setdefault("timeout", 15)
         return httpx.Client(base_url=self.base_url, verify=context, **options)
 
+    def mail(self) -> str:
+        """Return what `make mail` shows of the newest mail the catcher holds."""
+        return self.make("mail", N=str(MAIL_SHOWN), timeout=60)
+
     def down(self) -> None:
         """Remove the stack with its volumes, its images and its folder."""
         self.compose("down", "--volumes", "--remove-orphans", check=False, timeout=180)
@@ -179,6 +186,60 @@ class Stack:
         if images:
             self.run("docker", "image", "rm", "--force", *set(images), check=False)
         shutil.rmtree(self.artifacts, ignore_errors=True)
+
+
+# The confirm link in a confirmation mail, as the site wrote it (with its port).
+CONFIRM_LINK = re.compile(r"https://localhost:\d+(/newsletter/confirm/\S+)")
+
+
+class Mailbox(Protocol):
+    """A site whose mail catcher the test can read: a Stack, or the deploy test's server."""
+
+    def mail(self) -> str:
+        """Return what `make mail` shows of the newest mail the catcher holds."""
+        ...
+
+
+def messages(site: Mailbox) -> list[str]:
+    """Return the messages `make mail` shows, one string each (headers, then the text)."""
+    return [message for message in site.mail().split("=" * 72) if "To: " in message]
+
+
+def mail_to(site: Mailbox, email: str, seconds: float) -> str:
+    """Wait for the catcher to hold a message to `email`; return what `make mail` shows of it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in messages(site):
+            if f"To: {email}" in message:
+                return message
+        time.sleep(1)
+    raise AssertionError(f"no mail to {email} within {seconds} s:\n{site.mail()}")
+
+
+def sign_up(client: httpx.Client, email: str) -> None:
+    """Sign up with the newsletter form, as a visitor does."""
+    assert 'action="/newsletter"' in client.get("/newsletter").text
+    # What a browser says of a form posted from the site's own page.
+    response = client.post(
+        "/newsletter", data={"email": email}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert response.status_code == 303
+    assert "Check your inbox" in client.get(response.headers["Location"]).text
+
+
+def sigkill_main_process(container: str) -> None:
+    """Kill a container's main process as a crash would: not `docker kill`, a manual stop
+    after which the restart policy does nothing. From the host's process namespace,
+    which this test's container does not share."""
+    inspected = subprocess.run(
+        ["docker", "inspect", "--format", "{{.State.Pid}}", container],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    subprocess.run(
+        ["docker", "run", "--rm", "--pid=host", "debian:trixie-slim",
+         "sh", "-c", f"kill -KILL {inspected.stdout.strip()}"],
+        capture_output=True, check=True,
+    )  # fmt: skip
 
 
 def copy_checkout(destination: Path) -> Path:

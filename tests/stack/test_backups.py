@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.stack.conftest import Stack, running_stack, stack_name
+from tests.stack.conftest import Stack, running_stack, sign_up, stack_name
 from tests.stack.test_site import NEWEST
 
 
@@ -28,16 +27,6 @@ def sql(stack: Stack, query: str, database: str = "podcast") -> str:
         "exec", "-T", "db", "psql", "--username=podcast", f"--dbname={database}",
         "--no-align", "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
     ).strip()  # fmt: skip
-
-
-def sign_up(client: httpx.Client, email: str) -> None:
-    """Sign up for the newsletter through the site, as a visitor would."""
-    assert 'action="/newsletter"' in client.get("/newsletter").text
-    # What a browser says of a form posted from the site's own page.
-    response = client.post(
-        "/newsletter", data={"email": email}, headers={"Sec-Fetch-Site": "same-origin"}
-    )
-    assert response.status_code == 303
 
 
 def distinctive_data(stack: Stack) -> str:

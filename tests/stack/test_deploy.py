@@ -5,10 +5,13 @@ The server is a container with sshd, make, rsync and the Docker client (like
 the VPS cloud-init makes) that drives this machine's Docker, so the site it
 deploys runs beside the other test stacks. The commits come from a clone of
 this repository, where the test can make commits of its own: the clone is
-the owner's laptop, with a media folder of its own.
+the owner's laptop, with a media folder of its own. The site runs the
+development mail catcher, so the last tests can publish an episode the way
+docs/publishing.md tells the owner to, and read the mail it sends.
 """
 
 import fcntl
+import io
 import math
 import os
 import re
@@ -17,15 +20,32 @@ import ssl
 import struct
 import subprocess
 import time
+import uuid
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
+import mutagen
+import podcastparser
 import pytest
 
-from tests.stack.conftest import REPO_DIR, Stack, free_port, progress, stack_name
+from tests.stack.conftest import (
+    CONFIRM_LINK,
+    MAIL_SHOWN,
+    REPO_DIR,
+    Stack,
+    free_port,
+    mail_to,
+    messages,
+    progress,
+    sigkill_main_process,
+    sign_up,
+    stack_name,
+)
 
 # The episode the tests record, publish and upload (make episode names its files after it).
 EPISODE_TITLE = "Media beside the code"
@@ -43,6 +63,8 @@ class DeployTarget:
     # The laptop's own project name (for make episode's image) and media folder.
     laptop_project: str
     media: Path
+    # How long the newest `make deploy` took, to schedule a release past the next one.
+    last_deploy_seconds: float = 0.0
 
     def make(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run make in the clone, as the owner would on their laptop."""
@@ -63,8 +85,11 @@ class DeployTarget:
 
     def deploy(self, *, check: bool = True, **variables: str) -> subprocess.CompletedProcess[str]:
         """Run `make deploy` from the clone, as a developer would from their laptop."""
-        return self.make("deploy", *self.remote, *[f"{k}={v}" for k, v in variables.items()],
-                         check=check)  # fmt: skip
+        started = time.monotonic()
+        result = self.make("deploy", *self.remote, *[f"{k}={v}" for k, v in variables.items()],
+                           check=check)  # fmt: skip
+        self.last_deploy_seconds = time.monotonic() - started
+        return result
 
     def on_server(self, command: str) -> subprocess.CompletedProcess[str]:
         """Run a shell command over SSH in the live release's folder, as the owner would."""
@@ -72,6 +97,12 @@ class DeployTarget:
             ["ssh", "-F", str(self.ssh_config), "server", f"cd {self.site}/current && {command}"],
             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
         )  # fmt: skip
+
+    def mail(self) -> str:
+        """Return what `make mail` on the server shows of the newest mail its catcher holds."""
+        shown = self.on_server(f"make mail N={MAIL_SHOWN}")
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        return shown.stdout
 
     def commit(self, path: str, text: str, message: str) -> str:
         """Change a file in the clone and commit it; return the short commit."""
@@ -94,9 +125,9 @@ class DeployTarget:
         with self.client() as client:
             return client.get("/health").text.removeprefix("ok ").strip()
 
-    def episode_file(self) -> Path:
-        """Return the file make episode wrote for the test's episode."""
-        (path,) = (self.clone / "content" / "episodes").glob(f"*-{EPISODE_SLUG}.md")
+    def episode_file(self, slug: str = EPISODE_SLUG) -> Path:
+        """Return the file make episode wrote for one of the test's episodes."""
+        (path,) = (self.clone / "content" / "episodes").glob(f"*-{slug}.md")
         return path
 
 
@@ -130,6 +161,9 @@ def target() -> Iterator[DeployTarget]:
     (root / "site" / "shared" / ".env").write_text(
         f"SITE_ADDRESS=localhost\nHTTP_PORT={http_port}\nHTTPS_PORT={https_port}\n"
         "LOAD_DEMO_CONTENT=true\nRATE_LIMIT_SEARCH=100000/60\nRATE_LIMIT_API=100000/60\n"
+        # A local site's mail catcher (a server without SMTP_HOST would send nothing),
+        # and room for the sign-ups of five listeners from one address.
+        "COMPOSE_PROFILES=mailcatcher\nRATE_LIMIT_SIGNUP=100/600\n"
     )
     image = f"{project}-server"
     helper.run("docker", "build", "--quiet", "--tag", image, "tests/stack/deploy-server")
@@ -147,8 +181,8 @@ def target() -> Iterator[DeployTarget]:
         )  # fmt: skip
     finally:
         helper.run(
-            "docker", "compose", "--project-name", project, "down", "--volumes",
-            "--remove-orphans", check=False,
+            "docker", "compose", "--project-name", project, "--profile", "mailcatcher", "down",
+            "--volumes", "--remove-orphans", check=False,
         )  # fmt: skip
         helper.run("docker", "rm", "--force", image, check=False)
         helper.down()
@@ -237,19 +271,24 @@ def test_a_release_that_fails_leaves_the_live_one_live_and_unrecorded(
 
 
 def recording(folder: Path, seconds: int = 3) -> Path:
-    """Encode a tone with LAME: the recording the owner gives make episode."""
+    """Encode a tone with LAME, mono at 8 kbit/s: the recording the owner gives make episode.
+
+    So low a bitrate keeps 20 minutes at 1.2 MB, encoded in about a second.
+    """
     wav = folder / "tone.wav"
-    rate = 16000
+    rate = 8000
+    # One second of 440 Hz is a whole number of periods: repeated, it has no seams.
+    second = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate))) for n in range(rate)
+    )
     with wave.open(str(wav), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate)))
-            for n in range(rate * seconds)
-        ))  # fmt: skip
+        out.writeframes(second * seconds)
     mp3 = folder / "take 3, final.mp3"  # as people name their files
-    subprocess.run(["lame", "--quiet", "-m", "m", "-b", "32", str(wav), str(mp3)], check=True)
+    subprocess.run(["lame", "--quiet", "-m", "m", "-b", "8", str(wav), str(mp3)], check=True)
+    wav.unlink()
     return mp3
 
 
@@ -380,3 +419,192 @@ def test_make_import_names_each_audio_file_that_does_not_match(target: DeployTar
         f"episodes/{int(episode.name.split('-')[0])}: audio_bytes is {size + 1},"
         f" but audio/{episode.stem}.mp3 has {size} bytes"
     ], output
+
+
+# The episode the owner records, schedules and publishes in the last tests
+# (docs/publishing.md, step by step), and a word that only its notes hold.
+SCHEDULED_TITLE = "Twenty minutes, on schedule"
+SCHEDULED_SLUG = "twenty-minutes-on-schedule"
+SEARCH_WORD = "metronome"
+# A release time as a show in New York writes it (site.toml's zone is Berlin's).
+NEW_YORK_WINTER = timezone(timedelta(hours=-5))
+# Slow enough to kill web between the second announcement and the third.
+MAIL_PER_MINUTE = 2
+
+
+@dataclass(frozen=True)
+class Listeners:
+    """Who signed up before the episode went public, by what they did next."""
+
+    confirmed: list[str]
+    unconfirmed: str
+    unsubscribed: str
+
+
+@pytest.fixture(scope="module")
+def listeners(target: DeployTarget) -> Listeners:
+    """Five visitors sign up: three confirm, one never does, one confirms and then leaves."""
+    tag = uuid.uuid4().hex[:6]
+    people = Listeners(
+        [f"listener-{n}-{tag}@mailbox.org" for n in (1, 2, 3)],
+        unconfirmed=f"undecided-{tag}@mailbox.org",
+        unsubscribed=f"leaver-{tag}@mailbox.org",
+    )
+    with target.client() as client:
+        for email in [*people.confirmed, people.unconfirmed, people.unsubscribed]:
+            sign_up(client, email)
+        for email in [*people.confirmed, people.unsubscribed]:
+            message = mail_to(target, email, seconds=60)
+            link = CONFIRM_LINK.search(message)
+            assert link, message
+            confirmed = client.post(link[1], headers={"Sec-Fetch-Site": "same-origin"})
+            assert "You are subscribed" in confirmed.text
+        # The leaver's mail came last: its program's unsubscribe button posts this (RFC 8058).
+        unsubscribe = re.search(r"^List-Unsubscribe: <https://localhost:\d+(/\S+)>$", message,
+                                re.MULTILINE)  # fmt: skip
+        assert unsubscribe, message
+        left = client.post(unsubscribe[1], data={"List-Unsubscribe": "One-Click"})
+        assert "You are unsubscribed" in left.text
+    return people
+
+
+def scheduled_episode(target: DeployTarget) -> tuple[Path, int, datetime]:
+    """Return the scheduled episode's file, its number and its release time."""
+    episode = target.episode_file(SCHEDULED_SLUG)
+    published = re.search(r"^published: (\S+)$", episode.read_text(), re.MULTILINE)
+    assert published, episode.read_text()
+    return episode, int(episode.name.split("-")[0]), datetime.fromisoformat(published[1])
+
+
+def test_a_scheduled_episode_is_hidden_everywhere_until_its_release_time(
+    target: DeployTarget, listeners: Listeners
+) -> None:
+    folder = target.clone.parent / "week 2"
+    folder.mkdir()
+    audio = recording(folder, seconds=20 * 60)
+    # Past the steps below: make episode and media-push take seconds, the deploy
+    # about as long as the last one (twice that, to be safe), the checks seconds.
+    ahead = 20 + round(2 * target.last_deploy_seconds)
+    planned = datetime.now(NEW_YORK_WINTER).replace(microsecond=0) + timedelta(seconds=ahead)
+    progress(f"deploy: the owner's routine, for a release {ahead} s ahead")
+
+    # The commands of docs/publishing.md, in its order.
+    when = planned.isoformat()  # 2027-01-12T06:00:00-05:00
+    written = target.make(
+        "episode", f"AUDIO={audio}", f"TITLE={SCHEDULED_TITLE}", f"PUBLISH={when}"
+    ).stdout
+    episode, number, release = scheduled_episode(target)
+    text = episode.read_text()
+    assert "goes public" in written and release == planned, written
+    assert 'duration: "00:20:00"' in text and "status: published" in text
+    episode.write_text(text.replace("TODO: ", f"A {SEARCH_WORD} ticks for twenty minutes. "))
+    git(target.clone, "add", str(episode))
+    git(target.clone, "commit", "--quiet", "--message", f"Episode: {SCHEDULED_TITLE}")
+    pushed = target.make("media-push", *target.remote).stdout
+    assert f"uploaded audio/{episode.stem}.mp3\n" in pushed, pushed
+    # For the announcements (the last test); the deploy's new web container reads it.
+    with (target.site / "shared" / ".env").open("a") as env:
+        env.write(f"MAIL_PER_MINUTE={MAIL_PER_MINUTE}\n")
+    deployed = target.deploy().stdout
+
+    assert f"new: {number:03d} {SCHEDULED_TITLE} (scheduled for " in deployed, deployed[-3000:]
+    with target.client() as client:
+        for path in (
+            f"/episodes/show/{number}/{SCHEDULED_SLUG}",
+            f"/episodes/download/{number}/{SCHEDULED_SLUG}.mp3",
+            f"/api/episodes/{number}",
+        ):
+            assert client.get(path).status_code == 404, path
+        assert SCHEDULED_TITLE not in client.get("/episodes/rss").text
+        assert SCHEDULED_TITLE not in client.get("/search", params={"q": SEARCH_WORD}).text
+        found = client.get("/api/search", params={"q": SEARCH_WORD}).json()["items"]
+        assert number not in [item["number"] for item in found]
+        # The owner sees it coming, and can look at its page before anyone else.
+        status = target.on_server("make status").stdout
+        assert re.search(rf"^{number:03d} {SCHEDULED_TITLE} +scheduled: ", status, re.MULTILINE), (
+            status
+        )
+        preview = re.search(r"https://localhost(/episodes/preview/\S+)",
+                            target.on_server(f"make preview N={number}").stdout)  # fmt: skip
+        assert preview and SCHEDULED_TITLE in client.get(preview[1]).text
+    assert datetime.now(UTC) < release, f"checked after the release time: {ahead} s is too soon"
+
+
+def test_at_its_release_time_the_episode_appears_on_its_page_in_the_feed_search_and_api(
+    target: DeployTarget,
+) -> None:
+    episode, number, release = scheduled_episode(target)
+    audio = target.media / "audio" / f"{episode.stem}.mp3"
+    data = audio.read_bytes()
+    page = f"/episodes/show/{number}/{SCHEDULED_SLUG}"
+    time.sleep(max(0.0, (release - datetime.now(UTC)).total_seconds()))
+    with target.client() as client:
+        # With no deploy and no import: the page cache knows the release time.
+        while (shown := client.get(page)).status_code == 404:
+            assert datetime.now(UTC) < release + timedelta(seconds=10), "still hidden after 10 s"
+            time.sleep(0.5)
+        assert shown.status_code == 200 and SCHEDULED_TITLE in shown.text
+
+        feed = client.get("/episodes/rss")
+        items = podcastparser.parse(str(feed.url), io.BytesIO(feed.content))["episodes"]
+        (item,) = [item for item in items if item["title"] == SCHEDULED_TITLE]
+        (enclosure,) = item["enclosures"]
+        assert enclosure["file_size"] == len(data)
+        measured: Any = mutagen.File(audio)
+        assert item["total_time"] == round(measured.info.length) == 20 * 60
+        assert SCHEDULED_TITLE in client.get("/search", params={"q": SEARCH_WORD}).text
+        found = client.get("/api/search", params={"q": SEARCH_WORD}).json()["items"]
+        assert number in [hit["number"] for hit in found]
+        api = client.get(f"/api/episodes/{number}")
+        assert api.status_code == 200 and api.json()["title"] == SCHEDULED_TITLE
+
+        # A player seeks: the enclosure leads to the file, which answers a byte range.
+        download = client.get(httpx.URL(enclosure["url"]).path)
+        assert download.status_code == 302
+        middle = len(data) // 2
+        part = client.get(httpx.URL(download.headers["Location"]).path,
+                          headers={"Range": f"bytes={middle}-{middle + 999}"})  # fmt: skip
+        assert part.status_code == 206 and part.content == data[middle : middle + 1000]
+        assert part.headers["Content-Range"] == f"bytes {middle}-{middle + 999}/{len(data)}"
+
+
+def announcements(target: DeployTarget, number: int) -> list[str]:
+    """Return the addressee of each announcement of episode `number` the catcher holds."""
+    return [
+        addressee
+        for message in messages(target)
+        if f"#{number}: {SCHEDULED_TITLE}" in message
+        and "List-Unsubscribe: <https://localhost" in message
+        for addressee in re.findall(r"^To: (\S+)$", message, re.MULTILINE)
+    ]
+
+
+def waiting_announcements(target: DeployTarget) -> int:
+    """Return how many announcement mails wait to be sent, as make status tells the owner."""
+    status = target.on_server("make status").stdout
+    waiting = re.search(r"announcement mails waiting to be sent: (\d+)", status)
+    assert waiting, status
+    return int(waiting[1])
+
+
+def test_each_confirmed_listener_gets_one_announcement_though_web_is_killed_while_sending(
+    target: DeployTarget, listeners: Listeners
+) -> None:
+    _, number, _ = scheduled_episode(target)
+    progress(f"deploy: announcements at {MAIL_PER_MINUTE} a minute, web killed between two")
+    # Two go at once; the third waits for the minute to pass.
+    deadline = time.monotonic() + 120
+    while waiting_announcements(target) != 1:
+        assert time.monotonic() < deadline, "two announcements were not sent within 2 minutes"
+    assert len(announcements(target, number)) == 2
+    (web,) = target.on_server("docker compose ps --quiet web").stdout.split()
+    sigkill_main_process(web)
+
+    deadline = time.monotonic() + 180
+    while waiting_announcements(target) != 0:
+        assert time.monotonic() < deadline, "the last announcement was not sent within 3 minutes"
+    restarts = subprocess.run(["docker", "inspect", "--format", "{{.RestartCount}}", web],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    assert restarts.stdout.strip() == "1", "web was killed, and came back by itself"
+    # Every announcement is sent, and none can be queued again: the count is final.
+    assert sorted(announcements(target, number)) == sorted(listeners.confirmed)

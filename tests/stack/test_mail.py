@@ -1,37 +1,11 @@
 """E-mail that arrives: a sign-up through Caddy gets its confirmation, even past a mail outage."""
 
-import re
 import time
 import uuid
 
 import httpx
 
-from tests.stack.conftest import Stack
-
-CONFIRM_LINK = re.compile(r"https://localhost:\d+(/newsletter/confirm/\S+)")
-
-
-def sign_up(client: httpx.Client, email: str) -> None:
-    """Sign up with the form, as a visitor does."""
-    assert 'action="/newsletter"' in client.get("/newsletter").text
-    # What a browser says of a form posted from the site's own page.
-    response = client.post(
-        "/newsletter", data={"email": email}, headers={"Sec-Fetch-Site": "same-origin"}
-    )
-    assert response.status_code == 303
-    assert "Check your inbox" in client.get(response.headers["Location"]).text
-
-
-def mail_to(stack: Stack, email: str, seconds: float) -> str:
-    """Wait for the catcher to hold a message to `email`; return what `make mail` shows of it."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        shown = stack.make("mail", N="50", timeout=60)
-        for message in shown.split("=" * 72):
-            if f"To: {email}" in message:
-                return message
-        time.sleep(1)
-    raise AssertionError(f"no mail to {email} within {seconds} s:\n{shown}")
+from tests.stack.conftest import CONFIRM_LINK, Stack, mail_to, sign_up
 
 
 def test_the_confirmation_mail_arrives_and_its_link_confirms(

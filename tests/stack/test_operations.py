@@ -17,6 +17,7 @@ from tests.stack.conftest import (
     Stack,
     copy_checkout,
     running_stack,
+    sigkill_main_process,
     stack_name,
 )
 from tests.stack.load import LoadReport, SteadyLoad
@@ -215,22 +216,13 @@ def test_more_replicas_start_with_make_up(ops_stack: Stack) -> None:
     assert len(ops_stack.containers("web")) == 2
 
 
-def sigkill_main_process(stack: Stack, container: str) -> None:
-    """Kill a container's main process as a crash would: not `docker kill`, a manual stop
-    after which the restart policy does nothing. From the host's process namespace,
-    which this test's container does not share."""
-    pid = stack.run("docker", "inspect", "--format", "{{.State.Pid}}", container).strip()
-    stack.run("docker", "run", "--rm", "--pid=host", "debian:trixie-slim",
-              "sh", "-c", f"kill -KILL {pid}")  # fmt: skip
-
-
 async def test_a_replica_that_crashes_fails_no_request_and_comes_back(ops_stack: Stack) -> None:
     victim, survivor = (container["ID"] for container in ops_stack.containers("web"))
     load = load_on(ops_stack)
     running = asyncio.create_task(load.run())
     try:
         await asyncio.sleep(3)
-        await asyncio.to_thread(sigkill_main_process, ops_stack, victim)
+        await asyncio.to_thread(sigkill_main_process, victim)
         back = await asyncio.to_thread(wait_for_health, ops_stack, victim, 60)
         await asyncio.sleep(3)
     finally:
