@@ -1,10 +1,8 @@
 """make watch: the owner gets one mail when a problem starts and one when it clears, never more."""
 
 import os
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.stack.conftest import Stack
@@ -82,25 +80,3 @@ def test_a_full_disk_is_mailed_and_so_is_its_end(stack: Stack) -> None:
     (cleared,) = watch(stack, str(SMALL_DISK))
     assert "Cleared" in cleared and "/small-disk's disk is" in cleared, cleared
     watch(stack)  # back to the stack's own backup folder
-
-
-def test_a_database_that_stops_answering_and_its_errors_are_mailed(
-    stack: Stack, client: httpx.Client
-) -> None:
-    watch(stack)
-    stack.compose("stop", "db")
-    try:
-        # Pages that need the database now fail (503) instead of serving.
-        statuses = {client.get(f"/guests/nobody-{n}").status_code for n in range(25)}
-        assert statuses == {503}, statuses
-        (started,) = watch(stack)
-    finally:
-        stack.compose("start", "db")
-    assert "the database does not answer" in started, started
-    assert "error answers (5xx) in the last hour" in started
-    deadline = time.monotonic() + 60
-    while client.get("/ready").status_code != 200:
-        assert time.monotonic() < deadline, "the site did not come back"
-        time.sleep(1)
-    (cleared,) = watch(stack)
-    assert "Cleared" in cleared and "the database does not answer" in cleared, cleared
