@@ -1,13 +1,15 @@
 """make watch: the owner gets one mail when a problem starts and one when it clears, never more."""
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.stack.conftest import Stack
+from tests.stack.conftest import REPO_DIR, Stack
 
-OWNER = "podcast@rightsized.example"  # site.toml's owner_email
+# Whoever a fork names in its site.toml.
+OWNER = tomllib.loads((REPO_DIR / "site.toml").read_text())["owner_email"]
 # A real small disk: tests/compose.yaml gives the runner this 8 MiB tmpfs.
 SMALL_DISK = Path("/small-disk")
 
