@@ -133,6 +133,10 @@ import: check-docker $(SECRETS) $(MEDIA_DIR)
 episode: check-docker $(MEDIA_DIR)
 	@$(SCRIPTS)/episode.sh
 
+.PHONY: user-agents ## Update the OPAWG lists of podcast apps and bots the download counter uses (FROM=a clone)
+user-agents:
+	@FROM="$(FROM)" $(SCRIPTS)/user-agents.sh
+
 .PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
 demo-media: check-docker
 	@$(SCRIPTS)/demo-media.sh
