@@ -1,10 +1,11 @@
 """Create rows for tests with sensible defaults; override only what a test is about."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from podcast_site import queries
 from podcast_site.core.models import Episode, Guest, Sponsor
 
 
@@ -54,3 +55,19 @@ async def add_episode(session: AsyncSession, number: int = 1, **fields: Any) -> 
     session.add(episode)
     await session.flush()
     return episode
+
+
+async def record_download(
+    session: AsyncSession,
+    episode_id: int,
+    day: date,
+    listener: bytes = b"listener",
+    *,
+    address: bytes = b"address",
+    app: str = "Overcast",
+    per_address: int = 10,
+) -> bool | None:
+    """Count a download as the view does, from one address and app unless told otherwise."""
+    return await queries.record_download(
+        session, episode_id, day, listener, address=address, app=app, per_address=per_address
+    )

@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from podcast_site import queries
 from podcast_site.background.housekeeping import keep_house
 from podcast_site.core.models import (
+    DownloadAddress,
     DownloadListener,
     DownloadSalt,
     EpisodeDownload,
     RateLimitWindow,
 )
-from tests.web.factories import add_episode
+from tests.web.factories import add_episode, record_download
 
 
 async def test_only_ended_rate_limit_windows_are_deleted(session: AsyncSession) -> None:
@@ -37,10 +38,11 @@ async def test_past_days_lose_their_salt_and_listeners_and_keep_their_counts(
     today = datetime.now(UTC).date()
     for day in (today - timedelta(days=1), today):
         await queries.add_download_salt(session, day, b"salt of " + day.isoformat().encode())
-        assert await queries.record_download(session, episode.id, day, b"listener")
+        assert await record_download(session, episode.id, day)
 
     await keep_house(session)
 
     assert list(await session.scalars(select(DownloadSalt.day))) == [today]
     assert list(await session.scalars(select(DownloadListener.day))) == [today]
+    assert list(await session.scalars(select(DownloadAddress.day))) == [today]
     assert await session.scalar(select(func.sum(EpisodeDownload.count))) == 2

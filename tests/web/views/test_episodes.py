@@ -12,9 +12,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.background.housekeeping import keep_house
-from podcast_site.core.models import DownloadListener, DownloadSalt, Episode, EpisodeDownload
-from podcast_site.queries import add_download_salt, record_download
-from tests.web.factories import add_episode, add_guest, add_sponsor
+from podcast_site.core.models import (
+    DownloadListener,
+    DownloadSalt,
+    Episode,
+    EpisodeAppDownload,
+    EpisodeDownload,
+)
+from podcast_site.core.settings import Settings
+from podcast_site.queries import add_download_salt
+from tests.web.factories import add_episode, add_guest, add_sponsor, record_download
 from tests.web.helpers import page_text, parse_html
 
 TRANSCRIPT = "[00:00:00] Jordan: Welcome <back>.\n\n[00:00:05] Ada: Thanks & hello.\n\nApplause."
@@ -282,6 +289,98 @@ async def test_only_salted_hashes_are_stored_and_past_days_are_deleted(
         await session.scalar(select(EpisodeDownload.count).where(EpisodeDownload.day == yesterday))
         == 1
     )
+
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
+
+
+@pytest.mark.parametrize("user_agent", [GOOGLEBOT, "curl/8.5.0", "python-httpx/0.28.1"])
+async def test_bots_get_the_audio_but_are_not_counted(
+    client: Client, session: AsyncSession, user_agent: str
+) -> None:
+    episode = await add_episode(session, 5)
+
+    response = await client.get(
+        "/episodes/download/5/episode-5.mp3", headers={"User-Agent": user_agent}
+    )
+
+    assert response.status_code == 302
+    assert await downloads_today(session, episode.id) == 0
+
+
+async def test_a_download_is_counted_under_the_app_that_made_it(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5)
+
+    await client.get("/episodes/download/5/episode-5.mp3", headers={"User-Agent": OVERCAST})
+
+    assert await session.scalar(select(EpisodeAppDownload.app)) == "Overcast"
+    assert await downloads_today(session, episode.id) == 1
+
+
+async def test_a_probe_for_the_first_bytes_counts_only_with_the_full_request(
+    client: Client, session: AsyncSession
+) -> None:
+    episode = await add_episode(session, 5)
+    path, app = "/episodes/download/5/episode-5.mp3", {"User-Agent": OVERCAST}
+
+    probe = await client.get(path, headers=app | {"Range": "bytes=0-1"})
+    assert probe.status_code == 302
+    assert await downloads_today(session, episode.id) == 0
+
+    for asked in ("bytes=0-", "bytes=0-1", "bytes=2-"):  # what players send next
+        await client.get(path, headers=app | {"Range": asked})
+    assert await downloads_today(session, episode.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("asked", "counts"),
+    [
+        (None, True),
+        ("bytes=0-1", False),
+        ("bytes=0-", True),
+        ("bytes=5000000-", True),  # resumed: the rest of the file
+        ("bytes=0-959999", True),  # a minute, exactly
+        ("bytes=0-959998", False),
+        ("bytes=0-479999,480000-959999", True),  # a minute in two parts
+        ("bytes=-128", False),  # the end of the file: a tag or an index
+        ("bytes=-960000", True),
+        ("bytes=9-1", True),  # not a valid range: the whole file comes
+        ("seconds=0-1", True),  # no such unit: likewise
+    ],
+)
+async def test_a_download_counts_when_it_asks_for_a_minute_of_the_audio(
+    client: Client, session: AsyncSession, asked: str | None, counts: bool
+) -> None:
+    # 16,000 bytes a second: a minute is 960,000 bytes.
+    episode = await add_episode(session, 5, duration_seconds=2400, audio_bytes=2400 * 16_000)
+    headers = {"User-Agent": OVERCAST} | ({"Range": asked} if asked else {})
+
+    await client.get("/episodes/download/5/episode-5.mp3", headers=headers)
+
+    assert await downloads_today(session, episode.id) == int(counts)
+
+
+async def test_rotating_user_agents_from_one_address_count_up_to_the_limit_only(
+    client: Client, session: AsyncSession, settings: Settings
+) -> None:
+    episode = await add_episode(session, 5)
+    path = "/episodes/download/5/episode-5.mp3"
+    one_address = {"client": ("2001:db8:1:2::10", 1)}
+
+    for n in range(30):
+        # A new address in the same /64 each time: privacy addresses are one subscriber's.
+        scope = {"client": (f"2001:db8:1:2::{n:x}", 1)}
+        response = await client.get(path, scope_base=scope, headers={"User-Agent": f"x{n}"})
+        assert response.status_code == 302
+    assert await downloads_today(session, episode.id) == settings.listeners_per_address == 10
+
+    # Past the limit, a real app from that /64 is not counted either; anyone else is.
+    await client.get(path, scope_base=one_address, headers={"User-Agent": OVERCAST})
+    await client.get(path, scope_base={"client": ("192.0.2.7", 1)}, headers={"User-Agent": "x1"})
+    assert await downloads_today(session, episode.id) == 11
 
 
 @pytest.fixture

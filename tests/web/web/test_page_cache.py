@@ -19,7 +19,7 @@ from podcast_site.core.settings import Settings
 from podcast_site.queries import get_episode, search_episodes
 from podcast_site.web import page_cache
 from podcast_site.web.page_cache import CachedPage, PageCache, RevisionClock, get_page_caches
-from tests.web.factories import add_episode, add_guest
+from tests.web.factories import add_episode, add_guest, record_download
 from tests.web.helpers import app_with_site_file
 from tests.web.paths import FIXTURE_SITE_FILE
 
@@ -71,7 +71,7 @@ async def test_downloads_and_signups_leave_the_revision_alone(session: AsyncSess
     before = await queries.get_content_revision(session)
     day = date(2026, 11, 27)
     await queries.add_download_salt(session, day, b"salt")
-    assert await queries.record_download(session, episode.id, day, b"listener") is True
+    assert await record_download(session, episode.id, day) is True
     await queries.add_subscriber(session, "listener@mailbox.org")
     assert await queries.get_content_revision(session) == before
 

@@ -19,6 +19,7 @@ from podcast_site.web import (
     rate_limits,
     static_files,
     templating,
+    user_agents,
 )
 
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     openapi.init_app(app, show)
     static_files.init_app(app)
+    user_agents.init_app(app)
 
     for module in (health, pages, episodes, search, feeds, newsletter, routes):
         app.register_blueprint(module.blueprint)

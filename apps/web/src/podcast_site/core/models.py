@@ -230,6 +230,24 @@ class EpisodeDownload(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class EpisodeAppDownload(Base):
+    """How many of an episode's listeners on one day used one app (since migration 0011).
+
+    A breakdown of episode_downloads, which keeps the totals: the app is
+    the name of the OPAWG entry that matched (web/user_agents.py), Unknown
+    when none did.
+    """
+
+    __tablename__ = "episode_app_downloads"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int]
+
+
 class DownloadSalt(Base):
     """The random salt of one UTC day's listener keys.
 
@@ -255,6 +273,22 @@ class DownloadListener(Base):
         ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
     )
     listener_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+
+
+class DownloadAddress(Base):
+    """How many listeners of an episode one address brought today, as a salted hash of it.
+
+    At most LISTENERS_PER_ADDRESS of them count; deleted after the day, with the salt.
+    """
+
+    __tablename__ = "download_addresses"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    address_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    listeners: Mapped[int]
 
 
 class RateLimitWindow(Base):

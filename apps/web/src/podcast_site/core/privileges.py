@@ -19,6 +19,7 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "episode_guests": ("SELECT",),
     "episode_sponsors": ("SELECT",),
     "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
+    "episode_app_downloads": ("SELECT", "INSERT", "UPDATE"),
     "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
     # web queues sign-up mails and announcements, its mailer marks them sent,
     # and housekeeping deletes them 30 days later.
@@ -29,6 +30,7 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "rate_limit_windows": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "download_salts": ("SELECT", "INSERT", "DELETE"),
     "download_listeners": ("SELECT", "INSERT", "DELETE"),
+    "download_addresses": ("SELECT", "INSERT", "UPDATE", "DELETE"),
 }
 
 

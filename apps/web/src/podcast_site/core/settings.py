@@ -157,6 +157,16 @@ class ContentSettings(BaseModel):
     media_base_url: str = Field(default="/media/", pattern=r"^(/|https://)\S*/$")
 
 
+class DownloadSettings(BaseModel):
+    """How downloads are counted (queries/downloads.py)."""
+
+    # At most this many listeners (an address and a user agent each) of one
+    # episode count from one address (an IPv4 address, an IPv6 /64) a day:
+    # a household or an office has a few, a script rotating its user agent
+    # thousands. The rest are still sent to the audio.
+    listeners_per_address: int = Field(default=10, ge=1)
+
+
 class MailSettings(BaseModel):
     """How the newsletter's mail goes out (background/mailer.py)."""
 
@@ -220,6 +230,7 @@ class Settings(
     SiteSettings,
     DatabaseSettings,
     ContentSettings,
+    DownloadSettings,
     MailSettings,
     PageCacheSettings,
     RateLimitSettings,

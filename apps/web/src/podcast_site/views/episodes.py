@@ -4,6 +4,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import NoReturn
 
 from quart import (
@@ -17,16 +18,19 @@ from quart import (
 )
 from quart.typing import ResponseReturnValue
 from sqlalchemy.ext.asyncio import AsyncSession
+from werkzeug.datastructures import Range
 
 from podcast_site import queries
 from podcast_site.content import transcripts
 from podcast_site.core.database import get_session
+from podcast_site.core.settings import get_settings
 from podcast_site.core.show import get_show
 from podcast_site.web import linked_data
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import page_of
 from podcast_site.web.previews import read_preview_token
 from podcast_site.web.templating import media_url, render
+from podcast_site.web.user_agents import get_user_agents
 from podcast_site.web.visitors import client_address, keyed_hash
 
 blueprint = Blueprint("episodes", __name__, url_prefix="/episodes")
@@ -159,29 +163,75 @@ async def preview(token: str) -> ResponseReturnValue:
 # Ending as the audio file does: some podcast apps go by the URL's extension.
 @blueprint.get("/download/<episode_number:number>/<slug:slug>.<any(mp3, m4a, opus):extension>")
 async def download(number: int, slug: str, extension: str) -> ResponseReturnValue:
-    """Count a download once per listener and day, then send the player to the CDN.
+    """Count a download, then send the player to the audio (MEDIA_BASE_URL).
 
-    A listener is an address and a user agent, as the IAB's podcast
-    measurement guidelines count them (players fetch one episode in several
-    requests); only a hash salted with the day's random salt is stored, and
-    both are deleted after the day. HEAD requests (players probing the file)
-    are not counted. The slug and the extension are cosmetic: old links keep
-    working and counting.
+    Counted: a GET from anything but a bot (OPAWG's lists, web/user_agents.py)
+    that asks for at least a minute of the audio (`asks_for_a_minute`), once
+    per listener and day, and at most LISTENERS_PER_ADDRESS listeners of the
+    episode per address (queries/downloads.py). HEAD requests (players
+    probing the file) are not counted. The slug and the extension are
+    cosmetic: old links keep working and counting.
     """
     session = get_session()
     target = await queries.get_download_target(session, number)
     if target is None:
         await not_public(session, number)
-    episode_id, audio_url = target
-    if request.method == "GET":
-        listener = keyed_hash(client_address(), request.headers.get("User-Agent", ""))
-        day = datetime.now(UTC).date()
-        if await queries.record_download(session, episode_id, day, listener) is None:
-            # The day's first download makes its salt; a worker that races
-            # this one waits on the insert, then uses the salt that won.
-            await queries.add_download_salt(session, day, secrets.token_bytes(32))
-            await queries.record_download(session, episode_id, day, listener)
-        await session.commit()
+    user_agent = request.headers.get("User-Agent", "")
+    agent = get_user_agents().identify(user_agent)
+    if (
+        request.method == "GET"
+        and agent.is_listener
+        and asks_for_a_minute(request.range, target.minute_bytes)
+    ):
+        await count_download(session, target.episode_id, user_agent, agent.name)
     # Every request must reach us to be counted: no cache may keep the redirect.
-    location = media_url(audio_url)
+    location = media_url(target.audio_url)
     return Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def asks_for_a_minute(requested: Range | None, minute_bytes: int) -> bool:
+    """Say whether a request asks for a minute of the audio's bytes or more.
+
+    IAB's guidelines count a download only when at least a minute of the
+    audio was delivered. The CDN delivers it, after our redirect, so only
+    what the player asks for is known here: players send the same Range to
+    the address it redirects them to. A probe (`bytes=0-1`) asks for less and
+    does not count; the same player's real request counts, once. No Range,
+    a Range that is not bytes (the CDN sends it all), or one open to the end
+    of the file is the whole rest of it.
+    """
+    if requested is None or requested.units != "bytes":
+        return True
+    asked = 0
+    for start, stop in requested.ranges:
+        if stop is None and start >= 0:
+            return True
+        asked += -start if stop is None else stop - start
+    return asked >= minute_bytes
+
+
+async def count_download(session: AsyncSession, episode_id: int, user_agent: str, app: str) -> None:
+    """Count a listener's download of an episode (queries.record_download says when it counts).
+
+    A listener is an address and a user agent, as the IAB's guidelines count
+    them (players fetch one episode in several requests); only hashes salted
+    with the day's random salt are stored, and both are deleted after the day.
+    """
+    address = client_address()
+    day = datetime.now(UTC).date()
+    record = partial(
+        queries.record_download,
+        session,
+        episode_id,
+        day,
+        keyed_hash(address, user_agent),
+        address=keyed_hash(address),
+        app=app,
+        per_address=get_settings().listeners_per_address,
+    )
+    if await record() is None:
+        # The day's first download makes its salt; a worker that races
+        # this one waits on the insert, then uses the salt that won.
+        await queries.add_download_salt(session, day, secrets.token_bytes(32))
+        await record()
+    await session.commit()
