@@ -98,9 +98,9 @@ status: check-docker
 preview: check-docker
 	docker compose run --rm --no-deps -T migrate podcast-site preview-link $(N)
 
-.PHONY: downloads ## Downloads per episode (7 days, 30 days, all time) and a daily chart
+.PHONY: downloads ## Downloads per episode (7, 30 days, all time), per app, a daily chart (CSV=1: all, as CSV)
 downloads: check-docker
-	docker compose run --rm --no-deps -T migrate podcast-site downloads
+	@docker compose run --rm --no-deps -T migrate podcast-site downloads $(if $(CSV),--csv)
 
 .PHONY: traffic ## A GoAccess report of Caddy's access log: page views, referrers, 404s, podcast apps
 traffic: check-docker

@@ -1,8 +1,10 @@
 """The command line: imports of any size, with progress, idempotent, failing in one clear line."""
 
 import asyncio
+import csv
+import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP
 from pathlib import Path
@@ -195,12 +197,9 @@ async def test_broken_content_is_refused_with_every_problem(
     assert "file name must be" in capsys.readouterr().err
 
 
-@pytest.mark.usefixtures("cli_database")
-async def test_downloads_are_reported_per_episode_and_per_day(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def add_downloads(settings: Settings, today: date) -> None:
+    """Import the fixture content and give it downloads: totals, and apps for today's."""
     assert await run_cli("import-content", str(FIXTURE_CONTENT)) == 0
-    today = datetime.now(UTC).date()
     connection = await asyncpg.connect(
         host=settings.db_host, port=settings.db_port, user=settings.db_user,
         password=settings.db_password.get_secret_value(), database=CLI_DATABASE,
@@ -212,8 +211,22 @@ async def test_downloads_are_reported_per_episode_and_per_day(
                 " SELECT id, $2, $3 FROM episodes WHERE number = $1",
                 number, today - timedelta(days=days_ago), count,
             )  # fmt: skip
+        for app, count in (("Overcast", 3), ("Apple Podcasts", 2)):
+            await connection.execute(
+                "INSERT INTO episode_app_downloads (episode_id, day, app, count)"
+                " SELECT id, $1, $2, $3 FROM episodes WHERE number = 3",
+                today, app, count,
+            )  # fmt: skip
     finally:
         await connection.close()
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_downloads_are_reported_per_episode_per_app_and_per_day(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = datetime.now(UTC).date()
+    await add_downloads(settings, today)
     capsys.readouterr()
 
     assert await run_cli("downloads") == 0
@@ -223,12 +236,39 @@ async def test_downloads_are_reported_per_episode_and_per_day(
     assert third.split()[-3:] == ["5", "12", "12"]
     (first,) = [line for line in lines if line.startswith("#1 ")]
     assert first.split()[-3:] == ["0", "0", "2"]
+    # The last 30 days by app: 10 days ago, before apps were counted, too.
+    apps = lines[lines.index("downloads by app, all episodes (the last 30 days):") + 1 :][:3]
+    assert [line.rsplit(maxsplit=1) for line in apps] == [
+        ["(not recorded)", "7"], ["Overcast", "3"], ["Apple Podcasts", "2"]
+    ]  # fmt: skip
     # The busiest day of the 30 gets the longest bar; the others in proportion.
     peak_day = today - timedelta(days=10)
     (peak,) = [line for line in lines if line.startswith(f"{peak_day:%a %d %b}")]
     (bar,) = [line for line in lines if line.startswith(f"{today:%a %d %b}")]
     assert peak.split()[3] == "7" and peak.endswith(" " + "█" * 40)
     assert bar.split()[3] == "5" and bar.endswith(" " + "█" * round(40 * 5 / 7))
+
+
+@pytest.mark.usefixtures("cli_database")
+async def test_downloads_as_csv_are_every_day_by_episode_and_app(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = datetime.now(UTC).date()
+    await add_downloads(settings, today)
+    capsys.readouterr()
+
+    assert await run_cli("downloads", "--csv") == 0
+
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    titles = {row["episode"]: row["title"] for row in rows}
+    assert [(row["day"], row["episode"], row["app"], row["downloads"]) for row in rows] == [
+        (str(today - timedelta(days=100)), "1", "(not recorded)", "2"),
+        (str(today - timedelta(days=10)), "3", "(not recorded)", "7"),
+        (str(today), "3", "Overcast", "3"),
+        (str(today), "3", "Apple Podcasts", "2"),
+    ]
+    # A title with a comma comes back whole: quoted as CSV quotes.
+    assert titles["3"] == "Third time, no guests"
 
 
 @pytest.mark.usefixtures("cli_database")

@@ -2,6 +2,8 @@
 
 import argparse
 import asyncio
+import csv
+import io
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -177,12 +179,13 @@ async def grant_web_role(settings: Settings) -> str:
 
 
 async def report_downloads(settings: Settings, today: date) -> str:
-    """Describe downloads per episode and per day (the last 30), for the terminal."""
+    """Describe downloads per episode, per app and per day (the last 30), for the terminal."""
     database = Database(create_engine(settings))
+    since = today - timedelta(days=29)
     try:
         async with database.sessionmaker() as session:
             episodes = await queries.list_episode_downloads(session, today)
-            since = today - timedelta(days=29)
+            apps = await queries.list_app_downloads(session, since)
             daily = await queries.list_daily_downloads(session, since)
     finally:
         await database.engine.dispose()
@@ -191,6 +194,8 @@ async def report_downloads(settings: Settings, today: date) -> str:
         title = f"#{row.number} {row.title}"
         title = title if len(title) <= 52 else title[:51] + "…"
         lines.append(f"{title:<52} {row.last_7_days:>8} {row.last_30_days:>8} {row.all_time:>9}")
+    lines += ["", "downloads by app, all episodes (the last 30 days):"]
+    lines += [f"{app[:52]:<52} {downloads:>8}" for app, downloads in apps] or ["none"]
     lines += ["", "downloads a day, all episodes (the last 30 days):"]
     days = [since + timedelta(days=n) for n in range(30)]
     peak = max([daily.get(day, 0) for day in days] + [1])
@@ -198,6 +203,24 @@ async def report_downloads(settings: Settings, today: date) -> str:
         total = daily.get(day, 0)
         lines.append(f"{day:%a %d %b} {total:>7} {'█' * round(40 * total / peak)}")
     return "\n".join(lines)
+
+
+async def export_downloads(settings: Settings) -> str:
+    """Write every day's downloads by episode and app as CSV, for a spreadsheet or a sponsor."""
+    database = Database(create_engine(settings))
+    try:
+        async with database.sessionmaker() as session:
+            rows = await queries.list_download_rows(session)
+    finally:
+        await database.engine.dispose()
+    output = io.StringIO()
+    # \n, not the csv module's \r\n: print() and a terminal's redirect take lines.
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(["day", "episode", "title", "app", "downloads"])
+    writer.writerows(
+        [row.day.isoformat(), row.number, row.title, row.app, row.downloads] for row in rows
+    )
+    return output.getvalue().removesuffix("\n")
 
 
 async def report_status(settings: Settings, now: datetime) -> str:
@@ -294,8 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
     help_text = "list scheduled, draft and removed episodes, and the announcements waiting"
     commands.add_parser("status", help=help_text, description=help_text)
-    help_text = "print downloads per episode (7 days, 30 days, all time) and per day"
-    commands.add_parser("downloads", help=help_text, description=help_text)
+    help_text = "print downloads per episode (7 days, 30 days, all time), per app and per day"
+    command = commands.add_parser("downloads", help=help_text, description=help_text)
+    command.add_argument(
+        "--csv",
+        action="store_true",
+        help="print every day's downloads by episode and app as CSV instead",
+    )
     help_text = "wait until the database answers (for orchestrators without start order)"
     command = commands.add_parser("wait-for-database", help=help_text, description=help_text)
     command.add_argument("--seconds", type=float, default=120, help="at most (default: 120)")
@@ -343,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             summary = asyncio.run(report_status(settings, datetime.now(UTC)))
         elif args.command == "downloads":
-            summary = asyncio.run(report_downloads(settings, datetime.now(UTC).date()))
+            summary = asyncio.run(
+                export_downloads(settings)
+                if args.csv
+                else report_downloads(settings, datetime.now(UTC).date())
+            )
         else:
             summary = asyncio.run(
                 sync_content(
