@@ -9,9 +9,11 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from podcast_site.app import create_app
 from podcast_site.background.housekeeping import keep_house
+from podcast_site.core.database import get_database
 from podcast_site.core.models import (
     DownloadListener,
     DownloadSalt,
@@ -381,6 +383,22 @@ async def test_rotating_user_agents_from_one_address_count_up_to_the_limit_only(
     await client.get(path, scope_base=one_address, headers={"User-Agent": OVERCAST})
     await client.get(path, scope_base={"client": ("192.0.2.7", 1)}, headers={"User-Agent": "x1"})
     assert await downloads_today(session, episode.id) == 11
+
+
+async def test_a_media_prefix_url_wraps_the_players_audio_link(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven")
+    prefix = "https://dts.podtrac.com/redirect.mp3/"
+    app = create_app(settings.model_copy(update={"media_prefix_url": prefix}))
+    async with app.test_app():
+        database = get_database(app)
+        database.sessionmaker = database.autocommit = sessionmaker
+        page = await page_text(app.test_client(), "/episodes/show/7/seven")
+
+    audio = f"{prefix}localhost/episodes/download/7/seven.mp3"
+    assert f'<audio controls preload="none" src="{audio}">' in page
+    assert f'<meta property="og:audio" content="{audio}">' in page
 
 
 @pytest.fixture

@@ -72,6 +72,23 @@ async def test_every_episode_has_enclosure_duration_and_guid(
         assert len(parsed["guid"]) == 36 and not parsed["guid"].startswith("http")
 
 
+async def test_a_media_prefix_url_puts_a_third_party_counter_in_front_of_every_enclosure(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
+) -> None:
+    await add_episode(session, 1)
+    app = create_app(settings.model_copy(update={"media_prefix_url": "https://op3.dev/e/"}))
+    async with app.test_app():
+        database = get_database(app)
+        database.sessionmaker = database.autocommit = sessionmaker
+        podcast = parse_podcast(await feed_text(app.test_client()))
+
+    episodes = podcast["episodes"]
+    assert isinstance(episodes, list)
+    (enclosure,) = episodes[0]["enclosures"]
+    # OP3 (and Podtrac, Blubrry) count it, then redirect to ours, which counts too.
+    assert enclosure["url"] == "https://op3.dev/e/localhost/episodes/download/1/episode-1.mp3"
+
+
 async def test_the_channel_carries_apples_tags(client: Client, session: AsyncSession) -> None:
     await add_episode(session, 1)
     channel = ElementTree.fromstring(await feed_text(client)).find("channel")

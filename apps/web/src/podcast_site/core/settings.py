@@ -158,13 +158,18 @@ class ContentSettings(BaseModel):
 
 
 class DownloadSettings(BaseModel):
-    """How downloads are counted (queries/downloads.py)."""
+    """How downloads are counted (queries/downloads.py) and who else may count them."""
 
     # At most this many listeners (an address and a user agent each) of one
     # episode count from one address (an IPv4 address, an IPv6 /64) a day:
     # a household or an office has a few, a script rotating its user agent
     # thousands. The rest are still sent to the audio.
     listeners_per_address: int = Field(default=10, ge=1)
+    # A third-party counter's prefix (OP3, Podtrac, Blubrry), put in front of
+    # every download link, the feed's enclosures above all, without its
+    # https://: https://op3.dev/e/ makes https://op3.dev/e/<your domain>/...
+    # Empty: none.
+    media_prefix_url: str = Field(default="", pattern=r"^(https://\S+/)?$")
 
 
 class MailSettings(BaseModel):

@@ -90,14 +90,22 @@ def url_for(endpoint: str, **values: Any) -> str:
 
 
 def download_url(episode: EpisodeItem, *, external: bool = False) -> str:
-    """Return the URL that counts a download of an episode, ending as its audio file does."""
-    return url_for(
+    """Return the URL that counts a download of an episode, ending as its audio file does.
+
+    Behind MEDIA_PREFIX_URL, if set: a third-party counter (OP3, Podtrac,
+    Blubrry) gets the request first, counts it and redirects to ours. Every
+    link to the audio is this one, so they all count alike.
+    """
+    prefix = get_settings().media_prefix_url
+    url = url_for(
         "episodes.download",
         number=episode.number,
         slug=episode.slug,
         extension=audio_extension(episode.audio_url),
-        _external=external,
+        _external=external or bool(prefix),
     )
+    # Prefixes are written to take the URL without its scheme (https:// is assumed).
+    return prefix + url.split("://", 1)[1] if prefix else url
 
 
 def site_request_context(app: Quart) -> AppContext:
