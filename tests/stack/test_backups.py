@@ -259,11 +259,9 @@ def test_the_restore_drill(drill_stack: Stack) -> None:
     email = f"drill-{uuid.uuid4().hex[:8]}@mailbox.org"
     with drill_stack.client() as client:
         sign_up(client, email)
-        for _ in range(3):
-            assert (
-                client.get(f"/episodes/download/{NEWEST.meta.number}/{NEWEST.slug}.mp3").status_code
-                == 302
-            )
+        path = f"/episodes/download/{NEWEST.meta.number}/{NEWEST.slug}.mp3"
+        for _ in range(3):  # a listener's app (httpx's own agent is a bot's, not counted)
+            assert client.get(path, headers={"User-Agent": "AntennaPod/3.4.0"}).status_code == 302
     created = distinctive_data(drill_stack)
     assert created.startswith(f"{email}|") or f",{email}|" in created
 
