@@ -79,6 +79,17 @@ async def test_downloads_are_reported_by_app_day_and_episode(session: AsyncSessi
     ]
 
 
+async def test_an_app_name_too_long_for_its_column_is_cut_not_refused(
+    session: AsyncSession,
+) -> None:
+    episode = await add_episode(session, 1)
+    await queries.add_download_salt(session, DAY, b"salt")
+
+    assert await record_download(session, episode.id, DAY, app="A" * 500) is True
+
+    assert await queries.list_app_downloads(session, DAY) == [("A" * 100, 1)]
+
+
 async def test_a_download_goes_to_the_episodes_audio(session: AsyncSession) -> None:
     episode = await add_episode(
         session, 3, audio_url="audio/003.mp3", audio_bytes=48_000_000, duration_seconds=3000

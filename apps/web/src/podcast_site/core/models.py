@@ -230,6 +230,10 @@ class EpisodeDownload(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
+# OPAWG's longest name is 44 characters; a longer one is cut to this.
+APP_NAME_LENGTH = 100
+
+
 class EpisodeAppDownload(Base):
     """How many of an episode's listeners on one day used one app (since migration 0011).
 
@@ -244,7 +248,7 @@ class EpisodeAppDownload(Base):
         ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(primary_key=True)
-    app: Mapped[str] = mapped_column(String(100), primary_key=True)
+    app: Mapped[str] = mapped_column(String(APP_NAME_LENGTH), primary_key=True)
     count: Mapped[int]
 
 

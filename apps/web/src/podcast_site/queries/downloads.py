@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import CTE
 
 from podcast_site.core.models import (
+    APP_NAME_LENGTH,
     DownloadAddress,
     DownloadListener,
     DownloadSalt,
@@ -135,7 +136,7 @@ async def record_download(
                 EpisodeAppDownload.app,
                 EpisodeAppDownload.count,
             ],
-            select(admitted.c.episode_id, literal(day), literal(app), literal(1)),
+            select(admitted.c.episode_id, literal(day), literal(app[:APP_NAME_LENGTH]), literal(1)),
         )
         .on_conflict_do_update(
             index_elements=[

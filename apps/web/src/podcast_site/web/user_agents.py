@@ -30,8 +30,8 @@ ORDER: tuple[tuple[str, "Kind"], ...] = (
     ("libraries", "library"),
     ("browsers", "browser"),
 )
-# Real agents are under 300 characters: matching a megabyte-long made-up one
-# against a thousand patterns would cost a request a second of CPU.
+# Real agents are a few hundred characters at most: matching a megabyte-long one
+# against a thousand patterns would cost a request about a second of CPU.
 MAX_AGENT_LENGTH = 1000
 # Distinct agents remembered per worker; a listener's app sends the same one
 # every time, and a miss costs 0.1-0.5 ms (every pattern tried).
