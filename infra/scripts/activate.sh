@@ -27,7 +27,8 @@ find logs -maxdepth 1 -name 'deploy-*.log' | sort -r | tail -n +21 | sed 's/\.lo
 
 # What every release shares, and no archive contains. media/ is what make
 # media-push uploads: Caddy serves it, the release's import checks it.
-mkdir -p shared/.secrets shared/backups shared/media
+# user-agents/ is OPAWG's lists, which make user-agents on the server brings.
+mkdir -p shared/.secrets shared/backups shared/media shared/user-agents
 chmod 700 shared/.secrets
 if [ ! -e shared/.env ] && [ -f .env ]; then
     # A site deployed before releases had folders of their own (the files
@@ -40,7 +41,7 @@ if [ ! -f shared/.env ]; then
     echo "deploy: $site/shared/.env is missing: write it first (docs/operations.md, 2.3); nothing changed." >&2
     exit 2
 fi
-for item in .env .secrets backups media .deployed-versions; do
+for item in .env .secrets backups media user-agents .deployed-versions; do
     ln -sfn "../../shared/$item" "$release/$item"
 done
 

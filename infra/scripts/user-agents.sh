@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Bring the OPAWG lists of podcast apps, libraries, browsers and bots
 # (github.com/opawg/user-agents-v2, MIT licensed) that the download counter
-# sorts user agents with up to date: its build/*.runtime.json files,
-# unchanged, with its licence and the commit they came from. Never edit them
-# by hand; read the diff, and let make check (which compiles every pattern
-# and checks what it counts) pass before you commit them.
+# sorts user agents with into USER_AGENTS_DIR (./user-agents): its
+# build/*.runtime.json files, unchanged, with its licence and the commit they
+# came from. Never edit them by hand. Web reads them when it starts: run make
+# redeploy after this (on a server, in current/: they land in shared/).
 ### Usage: make user-agents              (clones the newest commit)
 ###        make user-agents FROM=path    (a clone of it you already have)
 # shellcheck source-path=SCRIPTDIR
@@ -12,7 +12,8 @@
 . "$(dirname "$0")/common.sh"
 
 repository=https://github.com/opawg/user-agents-v2
-data=apps/web/src/podcast_site/data/opawg
+# Outside git, like the media: the data is OPAWG's, not this repository's.
+data=${USER_AGENTS_DIR:-./user-agents}
 clone=${FROM:-}
 if [ -z "$clone" ]; then
     clone=$(mktemp -d)
@@ -36,4 +37,4 @@ commit = "$commit"
 committed = "$(git -C "$clone" show --no-patch --format=%cI "$commit")"
 copied = "$(date -u +%Y-%m-%d)"
 TOML
-say "$data: OPAWG's lists at $commit (git diff shows what changed)"
+say "$data: OPAWG's lists at $commit (make redeploy to count with them)"

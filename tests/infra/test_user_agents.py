@@ -39,7 +39,7 @@ def test_the_lists_come_from_the_clone_it_is_given_with_their_commit(tmp_path: P
         capture_output=True,
     )  # fmt: skip
 
-    data = checkout / "apps/web/src/podcast_site/data/opawg"
+    data = checkout / "user-agents"
     for name in LISTS:
         assert (data / f"{name}.json").read_text() == f'{{"entries": [], "n": "{name}"}}\n'
     assert (data / "LICENSE").read_text() == "MIT License\n"

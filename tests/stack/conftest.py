@@ -100,6 +100,9 @@ class Stack:
                 "SECRETS_DIR": str(self.artifacts / "secrets"),
                 "BACKUP_DIR": str(self.artifacts / "backups"),
                 "MEDIA_DIR": str(self.artifacts / "media"),
+                # The app tests' stand-in for OPAWG's lists (not in git): the
+                # tests know what each agent they send is.
+                "USER_AGENTS_DIR": str(REPO_DIR / "tests/web/fixtures/user-agents"),
                 "HTTP_PORT": str(self.http_port),
                 "HTTPS_PORT": str(self.https_port),
                 # One version for make and for the tests' own compose commands,

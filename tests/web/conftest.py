@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from podcast_site.app import create_app
 from podcast_site.core.database import Database, create_engine, get_database
 from podcast_site.core.settings import Settings
-from tests.web.paths import ALEMBIC_INI, FIXTURE_SITE_FILE
+from tests.web.paths import ALEMBIC_INI, FIXTURE_SITE_FILE, FIXTURE_USER_AGENTS
 
 TEST_DATABASE = "podcast_test"
 
@@ -76,6 +76,8 @@ def settings() -> Settings:
         app_env="development",
         secret_key="test-" * 8,
         content_revision_ttl_seconds=0,
+        # The tests' own stand-in for OPAWG's lists, which git does not hold.
+        user_agents_dir=FIXTURE_USER_AGENTS,
     )
 
 

@@ -14,3 +14,5 @@ FORKING_GUIDE = REPO_ROOT / "FORKING.md"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_SITE_FILE = FIXTURES / "site.toml"
 FIXTURE_CONTENT = FIXTURES / "content"
+# A few entries in the shape of OPAWG's lists, which git does not hold.
+FIXTURE_USER_AGENTS = FIXTURES / "user-agents"

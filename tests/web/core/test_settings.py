@@ -132,6 +132,7 @@ NOT_PASSED = {
     "SITE_FILE": "the image's site.toml, where the default looks",
     "CONTENT_DIR": "the image's content/, where the default looks",
     "MEDIA_DIR": "the image's media/, where compose mounts the host's MEDIA_DIR",
+    "USER_AGENTS_DIR": "the image's user-agents/, where compose mounts the host's folder",
     "DB_PORT": "Postgres's own port, the default",
     "DB_APP_USER": "podcast_app, the default, which migrate creates",
     "SEND_MAIL": "every worker sends; only the app's tests turn it off",

@@ -371,6 +371,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "status":
             summary = asyncio.run(report_status(settings, datetime.now(UTC)))
         elif args.command == "downloads":
+            if not (settings.user_agents_dir / "source.toml").is_file():
+                # Standard error: a CSV redirected to a file stays a CSV.
+                print(
+                    f"note: no OPAWG lists in {settings.user_agents_dir}, so bots counted"
+                    " as listeners: make user-agents brings them",
+                    file=sys.stderr,
+                )
             summary = asyncio.run(
                 export_downloads(settings)
                 if args.csv

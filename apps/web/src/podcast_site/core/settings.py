@@ -165,6 +165,11 @@ class DownloadSettings(BaseModel):
     # a household or an office has a few, a script rotating its user agent
     # thousands. The rest are still sent to the audio.
     listeners_per_address: int = Field(default=10, ge=1)
+    # OPAWG's lists of podcast apps and bots (web/user_agents.py), which git
+    # never holds: in the image, /app/user-agents, where compose mounts the
+    # host's USER_AGENTS_DIR, which `make user-agents` fills. Without them
+    # bots count as listeners, and make downloads says so.
+    user_agents_dir: Path = Path("user-agents")
     # A third-party counter's prefix (OP3, Podtrac, Blubrry), put in front of
     # every download link, the feed's enclosures above all, without its
     # https://: https://op3.dev/e/ makes https://op3.dev/e/<your domain>/...

@@ -1,28 +1,35 @@
-"""Tell podcast apps from bots by their User-Agent, with the OPAWG lists (data/opawg/).
+"""Tell podcast apps from bots by their User-Agent, with OPAWG's lists.
 
-The lists are OPAWG's user-agents-v2 (MIT licensed, `make user-agents`
-updates them; data/opawg/source.toml says from which commit), matched as
-OPAWG says to: bots, then apps, then libraries, then browsers, each list in
-its order, the first pattern that matches deciding. A library OPAWG marks
-`bot` (curl-like clients: python-httpx, Go-http-client, okhttp) counts as a
-bot. What matches nothing is an unknown client, and counts: new apps appear
-faster than any list, and the per-address limit bounds what a made-up
-agent can add (queries/downloads.py).
+The lists are OPAWG's user-agents-v2 (MIT licensed), which `make
+user-agents` copies into USER_AGENTS_DIR (source.toml there says from which
+commit), matched as OPAWG says to: bots, then apps, then libraries, then
+browsers, each list in its order, the first pattern that matches deciding. A
+library OPAWG marks `bot` (curl-like clients: python-httpx, Go-http-client,
+okhttp) counts as a bot. What matches nothing is an unknown client, and
+counts: new apps appear faster than any list, and the per-address limit
+bounds what a made-up agent can add (queries/downloads.py).
+
+Without the lists (a fresh clone that never ran `make user-agents`) every
+client is unknown: the site runs, bots count as listeners, and the log and
+make downloads say so. Lists that are there but broken stop the start.
 """
 
 import json
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Literal
 
 from quart import Quart, current_app
 
+from podcast_site.core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
 EXTENSION = "podcast_site.user_agents"
-LISTS = files("podcast_site") / "data" / "opawg"
 # OPAWG's order of matching, with what a match in each list is.
 ORDER: tuple[tuple[str, "Kind"], ...] = (
     ("bots", "bot"),
@@ -58,9 +65,27 @@ class Agent:
 class UserAgents:
     """The OPAWG lists, each pattern compiled once, and a cache of agents already seen."""
 
-    def __init__(self, folder: Traversable = LISTS) -> None:
-        """Read and compile the lists in `folder`; a pattern Python cannot compile is an error."""
+    def __init__(self, folder: Path) -> None:
+        """Read and compile the lists in `folder`: none there is none, a broken one an error."""
         self.patterns: list[tuple[re.Pattern[str], Agent]] = []
+        self.source: dict[str, str] = {}
+        if not (folder / "source.toml").is_file():
+            log.warning(
+                "no OPAWG lists in %s: bots count as listeners (make user-agents brings them)",
+                folder,
+            )
+        else:
+            self.source = tomllib.loads((folder / "source.toml").read_text())
+            self._compile(folder)
+        self.identify = lru_cache(maxsize=CACHED_AGENTS)(self.match)
+
+    @property
+    def available(self) -> bool:
+        """Say whether the lists were there: without them nothing is a bot."""
+        return bool(self.source)
+
+    def _compile(self, folder: Path) -> None:
+        """Compile every pattern in OPAWG's order; a missing list or a bad pattern is an error."""
         for name, kind in ORDER:
             try:
                 entries = json.loads((folder / f"{name}.json").read_text())["entries"]
@@ -75,8 +100,6 @@ class UserAgents:
                 except re.error as error:
                     raise ValueError(f"{name}.json: {entry['name']}: {error}") from error
                 self.patterns.append((pattern, Agent(entry_kind, entry["name"])))
-        self.source = tomllib.loads((folder / "source.toml").read_text())
-        self.identify = lru_cache(maxsize=CACHED_AGENTS)(self.match)
 
     def match(self, user_agent: str) -> Agent:
         """Return the client the first matching pattern names (OPAWG: newlines removed first)."""
@@ -87,15 +110,9 @@ class UserAgents:
         return Agent("unknown", UNKNOWN)
 
 
-@lru_cache(maxsize=1)
-def load_user_agents() -> UserAgents:
-    """Return the packaged lists, compiled once per process (40-70 ms)."""
-    return UserAgents()
-
-
 def init_app(app: Quart) -> None:
-    """Compile the lists at start-up, never in a request."""
-    app.extensions[EXTENSION] = load_user_agents()
+    """Compile the lists once at start-up (40-70 ms), never in a request."""
+    app.extensions[EXTENSION] = UserAgents(get_settings(app).user_agents_dir)
 
 
 def get_user_agents() -> UserAgents:
