@@ -136,7 +136,15 @@ def test_the_workshop_runs_in_order_and_prints_what_it_says(workshop_stack: Stac
     env = {
         name: value
         for name, value in workshop_stack.env.items()
-        if name not in {"ENV_FILE", "SECRETS_DIR", "BACKUP_DIR", "MEDIA_DIR", "APP_VERSION"}
+        if name
+        not in {
+            "ENV_FILE",
+            "SECRETS_DIR",
+            "BACKUP_DIR",
+            "MEDIA_DIR",
+            "USER_AGENTS_DIR",
+            "APP_VERSION",
+        }
     }
     for chapter in chapters():
         started = time.monotonic()
