@@ -102,6 +102,18 @@ if [ -n "$used" ]; then
 fi
 
 echo
+echo "== download counting"
+# OPAWG's lists (make user-agents) are not in git: a site that never brought
+# them counts bots as listeners (docs/downloads.md).
+lists=${USER_AGENTS_DIR:-./user-agents}
+if [ -f "$lists/source.toml" ]; then
+    echo "OPAWG lists: $(grep -E '^(commit|copied) ' "$lists/source.toml" | tr -d '"' | paste -sd ' ')"
+else
+    echo "no OPAWG lists in $lists"
+    note user-agents-missing "no OPAWG lists of apps and bots, so bots count as downloads: make user-agents, then make redeploy"
+fi
+
+echo
 echo "== backups (in $BACKUP_DIR)"
 # Scheduled ones (podcast-<time>Z.dump): what the schedule keeps going.
 newest=$(find "$BACKUP_DIR" -maxdepth 1 -name 'podcast-*Z.dump' -printf '%T@ %p\n' 2> /dev/null \
