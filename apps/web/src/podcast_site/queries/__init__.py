@@ -30,6 +30,7 @@ from podcast_site.queries.episodes import (
     FullEpisode,
     GuestLink,
     SponsorCard,
+    Trailer,
     count_episodes,
     get_episode,
     get_episode_chapters,
@@ -39,6 +40,7 @@ from podcast_site.queries.episodes import (
     is_removed,
     list_episodes,
     list_feed_episodes,
+    list_trailers,
 )
 from podcast_site.queries.guests import (
     GuestItem,
@@ -95,6 +97,7 @@ __all__ = [
     "SearchHit",
     "SearchHits",
     "SponsorCard",
+    "Trailer",
     "UnreleasedEpisode",
     "add_download_salt",
     "add_subscriber",
@@ -129,6 +132,7 @@ __all__ = [
     "list_newly_public_episodes",
     "list_unreleased_episodes",
     "list_sponsors",
+    "list_trailers",
     "mark_bounced",
     "mark_email_dead",
     "mark_email_failed",
