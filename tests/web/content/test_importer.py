@@ -83,3 +83,19 @@ async def test_chapters_are_read_as_seconds_and_stored(
         {"start": 330, "title": "Backups & restores", "url": "https://docs.test.example/backups"},
         {"start": 3600, "title": "The end"},
     ]
+
+
+async def test_seasons_types_art_and_explicit_are_stored_and_updated(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    extra = "season: 3\nepisode_type: bonus\nimage_url: art/1.jpg\nexplicit: true\n"
+    root = write_content(tmp_path, EPISODE.replace("---\nSome", extra + "---\nSome"))
+    await import_content(session, read_content(root))
+    columns = (Episode.season, Episode.episode_type, Episode.image_url, Episode.explicit)
+    assert (await session.execute(select(*columns))).one() == (3, "bonus", "art/1.jpg", True)
+
+    (root / "episodes" / "001-hello.md").write_text(EPISODE)
+    report = await import_content(session, read_content(root))
+
+    assert report.updated == ["episode 1 (hello)"]
+    assert (await session.execute(select(*columns))).one() == (None, "full", None, None)

@@ -124,3 +124,26 @@ def test_hundreds_of_problems_print_the_first_twenty_and_a_count(tmp_path: Path)
     assert lines[0] == "content has problems:"
     assert len(lines) == 1 + 20 + 1 and lines[-1].strip().startswith("and ")
     assert lines[-1].strip().endswith(" more")
+
+
+def test_seasons_episode_types_art_and_explicit_are_read(tmp_path: Path) -> None:
+    extra = "season: 2\nepisode_type: trailer\nimage_url: art/1.png\nexplicit: true\n---"
+    root = write_content(tmp_path, EPISODE.replace("---\nSome", extra + "\nSome"))
+    (episode,) = read_content(root).episodes
+    assert (episode.meta.season, episode.meta.episode_type) == (2, "trailer")
+    assert (episode.meta.image_url, episode.meta.explicit) == ("art/1.png", True)
+    (plain,) = read_content(write_content(tmp_path / "plain")).episodes
+    assert (plain.meta.season, plain.meta.episode_type, plain.meta.explicit) == (None, "full", None)
+
+
+def test_a_bad_season_or_episode_type_is_named_with_its_file(tmp_path: Path) -> None:
+    bad = "season: 0\nepisode_type: teaser\nimage_url: ../cover.png\nexplicit: maybe\n---"
+    with pytest.raises(ContentError) as raised:
+        read_content(write_content(tmp_path, EPISODE.replace("---\nSome", bad + "\nSome")))
+    message = str(raised.value)
+    assert "episodes/001-hello.md: season: Input should be greater than or equal to 1" in message
+    assert "episodes/001-hello.md: episode_type: Input should be 'full', 'trailer' or 'bonus'" in (
+        message
+    )
+    assert "episodes/001-hello.md: image_url: String should match pattern" in message
+    assert "episodes/001-hello.md: explicit: Input should be a valid boolean" in message

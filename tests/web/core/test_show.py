@@ -145,3 +145,57 @@ def test_forking_md_names_every_known_app_and_its_example_is_valid(tmp_path: Pat
         "Spotify",
         "Podverse",
     ]
+
+
+def test_the_directories_fields_are_optional_and_checked(tmp_path: Path) -> None:
+    show = read_show(FIXTURE_SITE_FILE)
+    assert (show.subcategory, show.copyright, show.update_frequency) == (None, None, None)
+    assert show.show_type == "episodic" and show.txt == []
+
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(
+        FIXTURE_SITE_FILE.read_text()
+        + 'show_type = "seasonal"\n'
+        + f'txt = [{{ purpose = "{"p" * 129}", text = "" }}]\n'
+        + 'update_frequency = { text = "Weekly", rrule = "every week" }\n'
+    )
+    with pytest.raises(SiteFileError) as raised:
+        read_show(wrong)
+    message = str(raised.value)
+    assert "show_type: Input should be 'episodic' or 'serial'" in message
+    assert "txt.0.purpose: String should have at most 128 characters" in message
+    assert "txt.0.text: String should have at least 1 character" in message
+    assert "update_frequency.rrule: Value error, not an iCalendar rule (RFC 5545)" in message
+
+
+@pytest.mark.parametrize(
+    ("rule", "valid"),
+    [("FREQ=WEEKLY", True), ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", True),
+     ("FREQ=YEARLY;BYDAY=+4TH;BYMONTH=11", True),
+     ("FREQ=WEEKLY;UNTIL=2027-12-31T00:00:00.000Z;BYDAY=MO", True),
+     ("WEEKLY", False), ("FREQ=FORTNIGHTLY", False), ("INTERVAL=2", False), ("FREQ=DAILY;", False)],
+)  # fmt: skip
+def test_update_frequency_takes_an_icalendar_rule(tmp_path: Path, rule: str, valid: bool) -> None:
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text() + f'update_frequency = {{ text = "x", rrule = "{rule}" }}\n'
+    )
+    if valid:
+        assert read_show(site_file).update_frequency is not None
+    else:
+        with pytest.raises(SiteFileError, match="not an iCalendar rule"):
+            read_show(site_file)
+
+
+def test_a_rule_that_counts_needs_its_start(tmp_path: Path) -> None:
+    site_file = tmp_path / "site.toml"
+    base = FIXTURE_SITE_FILE.read_text() + 'update_frequency = { text = "Ten Mondays",'
+    site_file.write_text(base + ' rrule = "FREQ=WEEKLY;BYDAY=MO;COUNT=10" }\n')
+    with pytest.raises(SiteFileError, match="a rule with COUNT needs dtstart"):
+        read_show(site_file)
+    site_file.write_text(base + ' rrule = "FREQ=WEEKLY;COUNT=10", dtstart = 2027-03-01 }\n')
+    frequency = read_show(site_file).update_frequency
+    assert frequency is not None and frequency.start == "2027-03-01"
+    site_file.write_text(base + " dtstart = 2027-03-01T06:00:00+01:00 }\n")
+    frequency = read_show(site_file).update_frequency
+    assert frequency is not None and frequency.start == "2027-03-01T05:00:00Z"

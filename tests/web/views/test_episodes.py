@@ -57,6 +57,24 @@ async def test_an_episode_page_shows_guests_sponsors_notes_player_and_transcript
     assert '<link rel="canonical" href="http://localhost/episodes/show/7/tested-backups">' in page
 
 
+async def test_pages_and_lists_say_the_season_and_a_trailer_or_bonus(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, episode_type="trailer", season=2)
+    await add_episode(session, 2, season=2)
+    await add_episode(session, 3, episode_type="bonus")
+    await add_episode(session, 4)
+
+    assert "Episode #1 · Season 2 · Trailer ·" in await page_text(
+        client, "/episodes/show/1/episode-1"
+    )
+    assert "Episode #3 · Bonus ·" in await page_text(client, "/episodes/show/3/episode-3")
+    assert "Episode #4 ·\n" in await page_text(client, "/episodes/show/4/episode-4")
+    for listing in (await page_text(client, "/"), await page_text(client, "/episodes")):
+        assert "Season 2 · Trailer" in listing and "Bonus" in listing
+        assert listing.count("Season 2") == 2
+
+
 async def test_no_transcript_link_without_a_transcript(
     client: Client, session: AsyncSession
 ) -> None:

@@ -21,7 +21,7 @@ from podcast_site.core.database import get_database
 from podcast_site.core.models import Episode
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import read_show
-from podcast_site.views.feeds import podcast_guid
+from podcast_site.views.feeds import chapter_line, podcast_guid, rfc2822
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import page_text
 from tests.web.paths import FIXTURE_SITE_FILE
@@ -31,6 +31,7 @@ NAMESPACES = {
     "podcast": "https://podcastindex.org/namespace/1.0",
     "atom": "http://www.w3.org/2005/Atom",
 }
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
 
 
 async def feed_text(client: Client) -> str:
@@ -478,3 +479,141 @@ async def test_robots_txt_points_at_the_sitemap_and_away_from_counters(client: C
     robots = await page_text(client, "/robots.txt")
     assert "Sitemap: http://localhost/sitemap.xml" in robots
     assert "Disallow: /episodes/download/" in robots
+
+
+async def test_seasons_types_and_episode_art_reach_the_apps(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, episode_type="trailer", season=1)
+    await add_episode(session, 2, season=1, image_url="art/2.png", explicit=True)
+    await add_episode(session, 3, episode_type="bonus")
+    feed = await feed_text(client)
+
+    bonus, full, trailer = cast(list[dict[str, Any]], parse_podcast(feed)["episodes"])
+    assert (trailer["type"], trailer["season"]) == ("trailer", 1)
+    assert (full["type"], full["season"], full["number"]) == ("full", 1, 2)
+    assert full["episode_art_url"] == "http://localhost/media/art/2.png"
+    assert (full["explicit"], bonus["explicit"], trailer["explicit"]) == (True, False, False)
+    assert bonus["type"] == "bonus" and "season" not in bonus
+    # A number on a trailer or bonus would tie it to "episode N" in Apple Podcasts.
+    items = {
+        item.findtext("title"): item
+        for item in ElementTree.fromstring(feed).findall("channel/item")
+    }
+    assert items["Episode 2"].findtext("itunes:episode", namespaces=NAMESPACES) == "2"
+    for extra in ("Episode 1", "Episode 3"):
+        assert items[extra].find("itunes:episode", NAMESPACES) is None
+    assert [s.text for s in podcast(items["Episode 2"], "season")] == ["1"]
+    assert podcast(items["Episode 3"], "season") == []
+    parsed = feedparser.parse(feed)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [entry.itunes_episodetype for entry in parsed.entries] == ["bonus", "full", "trailer"]
+    assert parsed.entries[1].image.href == "http://localhost/media/art/2.png"
+
+
+async def test_the_channel_names_every_public_trailer_as_the_namespace_says(
+    client: Client, session: AsyncSession
+) -> None:
+    show_trailer = await add_episode(session, 1, episode_type="trailer", audio_bytes=1234)
+    await add_episode(session, 2)
+    await add_episode(session, 3, episode_type="trailer", season=2, title="S" * 200)
+    await add_episode(session, 4, episode_type="trailer", status="draft")
+    channel = ElementTree.fromstring(await feed_text(client)).find("channel")
+    assert channel is not None
+
+    season_two, first = podcast(channel, "trailer")
+    assert first.attrib == {
+        "url": "http://localhost/episodes/download/1/episode-1.mp3",
+        "pubdate": rfc2822(show_trailer.published_at),
+        "length": "1234",
+        "type": "audio/mpeg",
+    }
+    assert first.text == "Episode 1"
+    assert season_two.get("season") == "2"
+    assert parsedate_to_datetime(season_two.get("pubdate") or "") > parsedate_to_datetime(
+        first.get("pubdate") or ""
+    )
+    # The namespace asks for at most 128 characters.
+    assert season_two.text == "S" * 127 + "…"
+
+
+async def test_chapters_are_timestamped_lines_in_the_description_too(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_full_episode(session)
+    await add_episode(session, 2, show_notes_html="<p>Notes.</p>")
+    solo, with_chapters = ElementTree.fromstring(await feed_text(client)).findall("channel/item")
+
+    assert with_chapters.findtext("description") == (
+        "What episode 1 is about.\n\n00:00:00 Welcome\n00:01:35 Backups & <restores>"
+    )
+    html = with_chapters.findtext("content:encoded", namespaces={"content": CONTENT}) or ""
+    assert html.endswith(
+        '<ul><li>00:00:00 Welcome</li><li><a href="https://docs.test.example/backups">'
+        "00:01:35 Backups &amp; &lt;restores&gt;</a></li></ul>"
+    )
+    assert solo.findtext("description") == "What episode 2 is about."
+    assert solo.findtext("content:encoded", namespaces={"content": CONTENT}) == "<p>Notes.</p>"
+
+
+def test_a_chapter_line_counts_hours_minutes_and_seconds() -> None:
+    assert chapter_line({"start": 0, "title": "Hi"}) == "00:00:00 Hi"
+    assert chapter_line({"start": 750, "title": "Backups"}) == "00:12:30 Backups"
+    assert chapter_line({"start": 36_061, "title": "Late"}) == "10:01:01 Late"
+
+
+DIRECTORY_FIELDS = """
+subcategory = "How-To"
+copyright = "© 2027 Tess Host & friends"
+show_type = "serial"
+txt = [{ purpose = "applepodcastsverify", text = "05124" }, { text = "a note" }]
+
+[update_frequency]
+text = "Every other Monday"
+rrule = "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+dtstart = 2027-03-01T06:00:00+01:00
+"""
+
+
+async def test_the_channel_carries_what_directories_read_from_site_toml(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    tmp_path: Path,
+) -> None:
+    await add_episode(session, 1, season=1)
+    await add_episode(session, 2, season=1)
+    site_file = tmp_path / "site.toml"
+    site = FIXTURE_SITE_FILE.read_text().replace('"Technology"', '"Education"')
+    site_file.write_text(site + DIRECTORY_FIELDS)
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    async with app.test_app():
+        database = get_database(app)
+        database.sessionmaker = database.autocommit = sessionmaker
+        feed = await feed_text(app.test_client())
+    channel = ElementTree.fromstring(feed).find("channel")
+    assert channel is not None
+
+    (category,) = channel.findall("itunes:category", NAMESPACES)
+    assert category.get("text") == "Education"
+    assert [sub.get("text") for sub in category] == ["How-To"]
+    assert channel.findtext("copyright") == "© 2027 Tess Host & friends"
+    assert channel.findtext("itunes:type", namespaces=NAMESPACES) == "serial"
+    assert [(txt.get("purpose"), txt.text) for txt in podcast(channel, "txt")] == [
+        ("applepodcastsverify", "05124"),
+        (None, "a note"),
+    ]
+    (frequency,) = podcast(channel, "updateFrequency")
+    assert frequency.text == "Every other Monday"
+    assert frequency.attrib == {
+        "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+        "dtstart": "2027-03-01T05:00:00Z",
+    }
+    parsed = feedparser.parse(feed)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.rights == "© 2027 Tess Host & friends"
+    assert [tag.term for tag in parsed.feed.tags] == ["Education", "How-To"]
+    # A serial show is offered from its first episode on.
+    podcast_view = parse_podcast(feed)
+    assert podcast_view["type"] == "serial"
+    assert [e["number"] for e in cast(list[dict[str, Any]], podcast_view["episodes"])] == [1, 2]

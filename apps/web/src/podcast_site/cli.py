@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from podcast_site import queries
 from podcast_site.background.mailer import hand_over, smtp_server
+from podcast_site.content.artwork import check_artwork
 from podcast_site.content.importer import import_content
 from podcast_site.content.media import AudioError
 from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
@@ -55,18 +56,22 @@ async def sync_content(
     """Import the content folder in one transaction and describe what changed.
 
     Each episode's audio that is here (MEDIA_DIR, or the content's own media/)
-    is checked against its front matter first; `require_media` (a deploy, on
-    the server) also refuses a published episode whose audio is missing.
+    is checked against its front matter first, and the cover art against
+    Apple's rules; `require_media` (a deploy, on the server) also refuses a
+    published episode whose audio or image is missing.
     """
     refuse_the_demo_in_production(settings)
     started = time.monotonic()
     content = read_content(path)
     media_folders = [settings.media_dir, path / "media"]
     audio_checked = check_audio(content, media_folders, require=require_media)
+    cover_art = read_show(settings.site_file).cover_art
+    art_checked = check_artwork(content, cover_art, media_folders, require=require_media)
     note(
         f"checked {len(content.episodes)} episodes, {len(content.guests)} guests and "
         f"{len(content.sponsors)} sponsors: no problems ({time.monotonic() - started:.1f} s;"
-        f" {audio_checked} episodes' audio is here, and matches)"
+        f" {audio_checked} episodes' audio is here, and matches; {art_checked} cover art"
+        " images are here, and pass Apple's rules)"
     )
     timeout = {"db_statement_timeout_ms": IMPORT_STATEMENT_TIMEOUT_MS}
     database = Database(create_engine(settings.model_copy(update=timeout)))

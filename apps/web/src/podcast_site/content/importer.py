@@ -246,6 +246,10 @@ async def _import_episodes(
                 "show_notes_html": render_markdown(show_notes),
                 "transcript": transcript,
                 "chapters": [chapter.model_dump(exclude_none=True) for chapter in meta.chapters],
+                "season": meta.season,
+                "episode_type": meta.episode_type,
+                "image_url": meta.image_url,
+                "explicit": meta.explicit,
                 # Sorted as the relationships load them, so equal lists compare equal.
                 "guests": sorted((guests[slug] for slug in meta.guests), key=by_name),
                 "sponsors": sorted((sponsors[slug] for slug in meta.sponsors), key=by_name),

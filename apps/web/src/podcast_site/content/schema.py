@@ -97,3 +97,15 @@ class EpisodeFile(BaseModel):
     sponsors: list[str] = []
     tags: list[Annotated[str, Field(pattern=SLUG, max_length=50)]] = []
     chapters: list[Chapter] = []
+    # What podcast apps group and label it by: a season (Apple shows season
+    # numbers once a feed has two), and whether it is a whole episode, a
+    # trailer of the show or of its season, or extra material (Apple's
+    # itunes:episodeType). It keeps its number either way: URLs, the file
+    # name and the feed GUID all derive from it.
+    season: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    episode_type: Literal["full", "trailer", "bonus"] = "full"
+    # Its own cover art, where apps show it instead of the show's: square,
+    # JPEG or PNG, 1400-3000 px (content/artwork.py checks the file).
+    image_url: MediaUrl | None = None
+    # Overrides site.toml's `explicit` for this episode alone.
+    explicit: bool | None = None

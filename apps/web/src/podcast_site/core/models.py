@@ -140,6 +140,9 @@ class ChapterRow(TypedDict):
 # `draft` is seen only through its signed preview link; a `removed` one is
 # gone (410) but kept, with its downloads.
 EPISODE_STATUSES = ("draft", "published", "removed")
+# Apple's itunes:episodeType: a whole episode, a trailer (of the show, or of
+# its season), or extra material beside the episodes.
+EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
 class Episode(Base):
@@ -159,6 +162,7 @@ class Episode(Base):
             for vector in ("search_vector", "ranking_vector")
         ),
         CheckConstraint(f"status IN {EPISODE_STATUSES}", name="known_status"),
+        CheckConstraint(f"episode_type IN {EPISODE_TYPES}", name="known_episode_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,6 +189,12 @@ class Episode(Base):
     audio_sha256: Mapped[str | None] = mapped_column(String(64))
     youtube_id: Mapped[str | None] = mapped_column(String(11))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list)
+    season: Mapped[int | None]
+    episode_type: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    # The episode's own cover art (a media path or https:// URL); None: the show's.
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    # None: as the show (site.toml's `explicit`).
+    explicit: Mapped[bool | None]
     # Ordered by start, shown and served as they are, never queried; a few
     # hundred bytes, so loaded with the row rather than deferred.
     chapters: Mapped[list[ChapterRow]] = mapped_column(JSONB, default=list)

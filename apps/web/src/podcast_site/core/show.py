@@ -1,15 +1,18 @@
 """Read the show's identity from site.toml: its name, host, feed details, artwork and apps."""
 
+import re
 import tomllib
 import uuid
 import zoneinfo
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -40,6 +43,61 @@ class Funding(BaseModel):
     url: HttpsUrl
     # The namespace asks for at most 128 characters; directories cut longer ones.
     text: str = Field(min_length=1, max_length=128)
+
+
+class Txt(BaseModel):
+    """A free-form text for the feed (podcast:txt): a directory's verification code, say."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # What it is for: "applepodcastsverify", "verify", a service's domain.
+    purpose: str | None = Field(default=None, min_length=1, max_length=128)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+# RFC 5545's RECUR: NAME=VALUE parts joined by `;`, FREQ among them.
+RRULE_PART = re.compile(r"[A-Z]+=[A-Za-z0-9,.:+-]+")
+FREQUENCIES = {"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+
+
+def recurrence_rule(rule: str) -> str:
+    """Refuse a text that is not an iCalendar recurrence rule with a FREQ."""
+    parts = rule.split(";")
+    names = dict(part.split("=", 1) for part in parts if RRULE_PART.fullmatch(part))
+    if len(names) != len(parts) or names.get("FREQ") not in FREQUENCIES:
+        raise ValueError(
+            f"not an iCalendar rule (RFC 5545): {rule!r}; write e.g. FREQ=WEEKLY or"
+            " FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+        )
+    return rule
+
+
+class UpdateFrequency(BaseModel):
+    """How often the show means to publish (podcast:updateFrequency): words and a rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # As apps may show it: "Weekly", "Every other Monday".
+    text: str = Field(min_length=1, max_length=128)
+    rrule: Annotated[str, AfterValidator(recurrence_rule)] | None = None
+    # When the rule begins: a TOML date, or a time with its offset.
+    dtstart: AwareDatetime | date | None = None
+    # No more episodes will come.
+    complete: bool = False
+
+    @model_validator(mode="after")
+    def count_has_a_start(self) -> Self:
+        """Require dtstart with a COUNT, which counts from it (the namespace says so)."""
+        if self.rrule and "COUNT=" in self.rrule and self.dtstart is None:
+            raise ValueError("a rule with COUNT needs dtstart, the day it counts from")
+        return self
+
+    @property
+    def start(self) -> str | None:
+        """Return dtstart as the namespace writes it (ISO 8601, a time in UTC)."""
+        if isinstance(self.dtstart, datetime):
+            return self.dtstart.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return self.dtstart.isoformat() if self.dtstart else None
 
 
 @dataclass(frozen=True)
@@ -132,7 +190,13 @@ class Show(BaseModel):
     owner_name: str = Field(min_length=1, max_length=200)
     owner_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     category: str = Field(min_length=1, max_length=100)
+    subcategory: str | None = Field(default=None, min_length=1, max_length=100)
     explicit: bool
+    # episodic: newest first, as most shows; serial: apps play it from episode 1 in order.
+    show_type: Literal["episodic", "serial"] = "episodic"
+    copyright: str | None = Field(default=None, min_length=1, max_length=500)
+    txt: list[Txt] = []
+    update_frequency: UpdateFrequency | None = None
     guid_namespace: uuid.UUID
     cover_art: SiteOrHttpsUrl
     podcast_guid: uuid.UUID | None = None

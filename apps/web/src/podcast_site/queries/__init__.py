@@ -35,6 +35,7 @@ from podcast_site.queries.episodes import (
     FullEpisode,
     GuestLink,
     SponsorCard,
+    Trailer,
     count_episodes,
     get_episode,
     get_episode_chapters,
@@ -44,6 +45,7 @@ from podcast_site.queries.episodes import (
     is_removed,
     list_episodes,
     list_feed_episodes,
+    list_trailers,
 )
 from podcast_site.queries.guests import (
     GuestItem,
@@ -103,6 +105,7 @@ __all__ = [
     "SearchHit",
     "SearchHits",
     "SponsorCard",
+    "Trailer",
     "UnreleasedEpisode",
     "add_download_salt",
     "add_subscriber",
@@ -139,6 +142,7 @@ __all__ = [
     "list_newly_public_episodes",
     "list_unreleased_episodes",
     "list_sponsors",
+    "list_trailers",
     "mark_bounced",
     "mark_email_dead",
     "mark_email_failed",

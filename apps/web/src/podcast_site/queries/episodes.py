@@ -92,7 +92,17 @@ class EpisodeItem:
     duration_seconds: int
     audio_url: str
     has_transcript: bool
+    season: int | None
+    episode_type: str
     guests: tuple[GuestLink, ...]
+
+    @property
+    def label(self) -> str | None:
+        """Say what lists show beside its number: `Season 2 · Trailer`, `Bonus`; None: nothing."""
+        parts = [f"Season {self.season}"] if self.season else []
+        if self.episode_type != "full":
+            parts.append(self.episode_type.title())
+        return " · ".join(parts) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +114,8 @@ class FullEpisode(EpisodeItem):
     tags: list[str]
     show_notes_html: str
     chapters: list[ChapterRow]
+    image_url: str | None
+    explicit: bool | None
     sponsors: tuple[SponsorCard, ...]
 
 
@@ -141,11 +153,12 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 ITEM_COLUMNS = (
     Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_at,
     Episode.duration_seconds, Episode.audio_url, Episode.has_transcript.label("has_transcript"),
+    Episode.season, Episode.episode_type,
 )  # fmt: skip
 
 PAGE_COLUMNS = (
     Episode.audio_bytes, Episode.youtube_id, Episode.tags, Episode.show_notes_html,
-    Episode.chapters,
+    Episode.chapters, Episode.image_url, Episode.explicit,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.
@@ -287,3 +300,31 @@ async def list_feed_episodes(
     """Return episodes newest first with what a feed item carries (sponsors aside), in one query."""
     rows = await fetch(session, FEED_ITEMS, offset=offset, limit=limit)
     return [page_from(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Trailer:
+    """A public trailer, as the feed's channel names it (podcast:trailer)."""
+
+    number: int
+    slug: str
+    title: str
+    published_at: datetime
+    audio_url: str
+    audio_bytes: int
+    season: int | None
+
+
+TRAILERS = compile_for_driver(
+    select(
+        Episode.number, Episode.slug, Episode.title, Episode.published_at, Episode.audio_url,
+        Episode.audio_bytes, Episode.season,
+    )
+    .where(Episode.episode_type == "trailer", is_public())
+    .order_by(Episode.published_at.desc(), Episode.number.desc())
+)  # fmt: skip
+
+
+async def list_trailers(session: AsyncSession) -> list[Trailer]:
+    """Return the public trailers, newest first (apps play the newest as the show's preview)."""
+    return [Trailer(**dict(row)) for row in await fetch(session, TRAILERS)]

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from html import escape
 from urllib.parse import urljoin
 
 from quart import Blueprint, Response, request, url_for
@@ -10,6 +11,7 @@ from quart.typing import ResponseReturnValue
 
 from podcast_site import queries
 from podcast_site.core.database import get_session
+from podcast_site.core.models import ChapterRow
 from podcast_site.core.show import Show, get_show
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import Page, page_of
@@ -47,6 +49,38 @@ def podcast_guid(show: Show, feed_url: str) -> str:
         return str(show.podcast_guid)
     address = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, address))
+
+
+def chapter_line(chapter: ChapterRow) -> str:
+    """Write a chapter as Spotify and Apple find it in a description: `00:12:30 Title`."""
+    minutes, seconds = divmod(chapter["start"], 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d} {chapter['title']}"
+
+
+def item_description(episode: queries.FullEpisode) -> str:
+    """Return an item's plain-text description: the summary, then a line per chapter.
+
+    Apps that never read the chapters file (Spotify, Apple Podcasts) make
+    chapters of the timestamped lines they find here.
+    """
+    if not episode.chapters:
+        return episode.summary
+    lines = "\n".join(chapter_line(chapter) for chapter in episode.chapters)
+    return f"{episode.summary}\n\n{lines}"
+
+
+def item_html(episode: queries.FullEpisode) -> str:
+    """Return an item's HTML (content:encoded): the show notes, then the chapters as a list."""
+    if not episode.chapters:
+        return episode.show_notes_html
+    items = []
+    for chapter in episode.chapters:
+        line = escape(chapter_line(chapter))
+        if "url" in chapter:
+            line = f'<a href="{escape(chapter["url"])}">{line}</a>'
+        items.append(f"<li>{line}</li>")
+    return f"{episode.show_notes_html}\n<ul>{''.join(items)}</ul>"
 
 
 def xml(body: str) -> Response:
@@ -87,6 +121,9 @@ async def podcast_feed() -> ResponseReturnValue:
     body = render(
         "feeds/podcast.xml",
         episodes=episodes,
+        trailers=await queries.list_trailers(session),
+        description=item_description,
+        html=item_html,
         links=feed_page_urls(page),
         rfc2822=rfc2822,
         guid=lambda number: episode_guid(show.guid_namespace, number),
