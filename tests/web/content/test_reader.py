@@ -123,4 +123,4 @@ def test_hundreds_of_problems_print_the_first_twenty_and_a_count(tmp_path: Path)
     lines = str(raised.value).splitlines()
     assert lines[0] == "content has problems:"
     assert len(lines) == 1 + 20 + 1 and lines[-1].strip().startswith("and ")
-    assert lines[-1].strip().endswith(" more")
+    assert lines[-1].strip().endswith(" more problems")
