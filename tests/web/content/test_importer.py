@@ -1,12 +1,17 @@
 """Syncing the content folder into the database: created, updated, unchanged, never deleted."""
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from podcast_site.content.importer import import_content
-from podcast_site.content.reader import read_content
+from podcast_site import queries
+from podcast_site.content.importer import EpisodeChange, ImportReport, import_content, stored_files
+from podcast_site.content.reader import ContentError, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core.models import Episode
 from tests.web.content.samples import EPISODE, write_content
@@ -99,3 +104,132 @@ async def test_seasons_types_art_and_explicit_are_stored_and_updated(
 
     assert report.updated == ["episode 1 (hello)"]
     assert (await session.execute(select(*columns))).one() == (None, "full", None, None)
+
+
+async def sync(session: AsyncSession, root: Path, *, force: bool = False) -> ImportReport:
+    """Import `root` as the command does: skipping what the last import stored unchanged."""
+    return await import_content(
+        session, read_content(root, await stored_files(session), force=force)
+    )
+
+
+async def test_a_re_import_reads_only_what_changed(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    first = await sync(session, root)
+    assert (first.files_read, first.files_unchanged) == (2, 0)
+    revision = await queries.get_content_revision(session)
+
+    again = await sync(session, root)
+
+    assert (again.files_read, again.files_unchanged, again.changed) == (0, 2, False)
+    # Nothing written, so cached pages stay valid.
+    assert await queries.get_content_revision(session) == revision
+    stored = await stored_files(session)
+    assert stored["episodes/001-hello.md"].episode_number == 1
+    assert set(stored) == {"episodes/001-hello.md", "guests/ada.md"}
+
+
+async def test_a_touched_file_is_hashed_and_skipped(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    guest = root / "guests" / "ada.md"
+    os.utime(guest, ns=(1_000_000_000, 1_000_000_000))
+
+    report = await sync(session, root)
+
+    assert (report.files_read, report.changed) == (0, False)
+    assert (await stored_files(session))["guests/ada.md"].mtime_ns == 1_000_000_000
+
+
+async def test_a_changed_guest_alone_keeps_its_episodes(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    (root / "guests" / "ada.md").write_text("---\nname: Ada Lovelace\n---\nA bio.\n")
+
+    report = await sync(session, root)
+
+    assert (report.updated, report.files_read) == (["guest ada"], 1)
+    episode = await session.scalar(
+        select(Episode).options(selectinload(Episode.guests)).where(Episode.number == 1)
+    )
+    assert episode is not None and [guest.name for guest in episode.guests] == ["Ada Lovelace"]
+
+
+async def test_a_transcript_alone_added_changed_or_deleted_updates_its_episode(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    transcript = root / "episodes" / "001-hello.transcript.txt"
+    stored = select(Episode.transcript).where(Episode.number == 1)
+
+    for text in ("[00:00:00] Ada: Hello.\n", "[00:00:00] Ada: Hello again.\n"):
+        transcript.write_text(text)
+        assert (await sync(session, root)).updated == ["episode 1 (hello)"]
+        assert await session.scalar(stored) == text.strip()
+    transcript.unlink()
+    report = await sync(session, root)
+
+    assert (report.updated, report.files_gone) == (["episode 1 (hello)"], 1)
+    assert await session.scalar(stored) is None
+
+
+async def test_a_guest_gone_is_missed_by_the_unchanged_episode_that_names_it(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    (root / "guests" / "ada.md").unlink()
+
+    with pytest.raises(ContentError, match=r"episodes/1: unknown guest 'ada'"):
+        await sync(session, root)
+
+
+async def test_a_new_file_may_not_take_the_number_of_an_unchanged_one(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    (root / "episodes" / "002-again.md").write_text(EPISODE)
+
+    with pytest.raises(ContentError, match=r"episodes/1: number also used by hello"):
+        await sync(session, root)
+
+
+async def test_a_failed_import_records_no_file(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    savepoint = await session.begin_nested()
+    await sync(session, root)
+    await savepoint.rollback()
+
+    assert await stored_files(session) == {}
+    # So the next import reads, and writes, everything again.
+    assert (await sync(session, root)).files_read == 2
+
+
+async def test_force_reads_every_file(session: AsyncSession, tmp_path: Path) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+
+    report = await sync(session, root, force=True)
+
+    assert (report.files_read, report.unchanged, report.changed) == (2, 2, False)
+
+
+def test_the_summary_names_twenty_new_episodes_then_counts_the_rest() -> None:
+    when = datetime(2026, 1, 6, tzinfo=UTC)
+    report = ImportReport(
+        created=[f"episode {n}" for n in range(25)],
+        new_episodes=[EpisodeChange(n, f"Episode {n}", "published", when) for n in range(25)],
+        files_read=25,
+    )
+
+    lines = report.summary(seconds=1.25).splitlines()
+
+    assert len(lines) == 20 + 2 and lines[20] == "and 5 more new episodes"
+    assert lines[-1] == (
+        "25 files: 0 unchanged, 25 read, 0 gone;"
+        " 25 created, 0 updated, 0 unchanged, 0 removed; 0 problems; 1.2 s"
+    )

@@ -123,7 +123,7 @@ def test_hundreds_of_problems_print_the_first_twenty_and_a_count(tmp_path: Path)
     lines = str(raised.value).splitlines()
     assert lines[0] == "content has problems:"
     assert len(lines) == 1 + 20 + 1 and lines[-1].strip().startswith("and ")
-    assert lines[-1].strip().endswith(" more")
+    assert lines[-1].strip().endswith(" more problems")
 
 
 def test_seasons_episode_types_art_and_explicit_are_read(tmp_path: Path) -> None:

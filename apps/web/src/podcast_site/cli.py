@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from podcast_site import queries
 from podcast_site.background.mailer import hand_over, smtp_server
 from podcast_site.content.artwork import check_artwork
-from podcast_site.content.importer import import_content
+from podcast_site.content.importer import import_content, stored_files, unchanged_audio
 from podcast_site.content.media import AudioError
 from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
 from podcast_site.content.reader import ContentError, check_audio, read_content
@@ -50,45 +50,73 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+class Progress:
+    """Show a count on one line that updates (a terminal), or a line every 10 s (a log)."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.on_terminal = sys.stderr.isatty()
+        self.said_at = started
+
+    def __call__(self, done: int, total: int) -> None:
+        """Say how many episodes of `total` are written."""
+        now = time.monotonic()
+        line = f"episodes: {done} of {total} ({now - self.started:.1f} s)"
+        if self.on_terminal:
+            end = "\n" if done == total else ""
+            print(f"\r{line}\033[K", end=end, file=sys.stderr, flush=True)
+        elif done == total or now - self.said_at >= 10:
+            self.said_at = now
+            note(line)
+
+
 async def sync_content(
-    settings: Settings, path: Path, *, only_into_empty: bool, require_media: bool = False
+    settings: Settings,
+    path: Path,
+    *,
+    only_into_empty: bool,
+    require_media: bool = False,
+    force: bool = False,
 ) -> str:
     """Import the content folder in one transaction and describe what changed.
 
+    Files unchanged since the last import are skipped unless `force`.
+
     Each episode's audio that is here (MEDIA_DIR, or the content's own media/)
-    is checked against its front matter first, and the cover art against
-    Apple's rules; `require_media` (a deploy, on the server) also refuses a
-    published episode whose audio or image is missing.
+    is checked against its front matter first, and the cover art (and the
+    images of new or changed episodes) against Apple's rules; `require_media`
+    (a deploy, on the server) also refuses a published episode whose audio
+    or image is missing.
     """
     refuse_the_demo_in_production(settings)
     started = time.monotonic()
-    content = read_content(path)
     media_folders = [settings.media_dir, path / "media"]
-    audio_checked = check_audio(content, media_folders, require=require_media)
-    cover_art = read_show(settings.site_file).cover_art
-    art_checked = check_artwork(content, cover_art, media_folders, require=require_media)
-    note(
-        f"checked {len(content.episodes)} episodes, {len(content.guests)} guests and "
-        f"{len(content.sponsors)} sponsors: no problems ({time.monotonic() - started:.1f} s;"
-        f" {audio_checked} episodes' audio is here, and matches; {art_checked} cover art"
-        " images are here, and pass Apple's rules)"
-    )
     timeout = {"db_statement_timeout_ms": IMPORT_STATEMENT_TIMEOUT_MS}
     database = Database(create_engine(settings.model_copy(update=timeout)))
     try:
         async with database.sessionmaker() as session:
             if only_into_empty and await queries.count_episodes(session):
                 return "skipped: the database already has episodes"
+            content = read_content(path, await stored_files(session), force=force)
+            unchanged = await unchanged_audio(session, content.unchanged_episodes)
+            audio_checked = check_audio(
+                content, media_folders, require=require_media, unchanged=unchanged
+            )
+            cover_art = read_show(settings.site_file).cover_art
+            art_checked = check_artwork(content, cover_art, media_folders, require=require_media)
+            note(
+                f"checked {len(content.episodes)} new or changed episodes,"
+                f" {len(content.guests)} guests and {len(content.sponsors)} sponsors"
+                f" ({content.unchanged_files} files unchanged): no problems"
+                f" ({time.monotonic() - started:.1f} s; {audio_checked} episodes' audio is here,"
+                f" and matches; {art_checked} cover art images are here, and pass Apple's rules)"
+            )
             report = await import_content(
-                session,
-                content,
-                progress=lambda done, total: note(
-                    f"episodes: {done} of {total} ({time.monotonic() - started:.1f} s)"
-                ),
-                media_folders=media_folders,
+                session, content, progress=Progress(started), media_folders=media_folders
             )
             await session.commit()
-            return report.summary(read_show(settings.site_file).zone)
+            zone = read_show(settings.site_file).zone
+            return report.summary(zone, seconds=time.monotonic() - started)
     finally:
         await database.engine.dispose()
 
@@ -309,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="refuse a published episode whose audio is not in $MEDIA_DIR (a deploy)",
         )
+        command.add_argument(
+            "--force",
+            action="store_true",
+            help="read every file, also those unchanged since the last import",
+        )
     help_text = "write the next episode's file from a recording, measured, and copy the audio"
     command = commands.add_parser("new-episode", help=help_text, description=help_text)
     command.add_argument("audio", type=Path, help="the recording (.mp3, .m4a or .opus)")
@@ -395,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.path or settings.content_dir,
                     only_into_empty=args.command == "load-demo",
                     require_media=args.require_media,
+                    force=args.force,
                 )
             )
     except (ContentError, CommandError, SiteFileError) as error:

@@ -2,7 +2,9 @@
 
 The import writes the episodes a batch at a time, reading each one's texts
 again as it goes, so its memory and each statement's size stay flat however
-large the catalog. Everything happens in the caller's one transaction.
+large the catalog. It records each file's state (content_files), so the
+next import reads only what changed. Everything happens in the caller's
+one transaction: a failed import records no state either.
 """
 
 import asyncio
@@ -13,20 +15,28 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from podcast_site.content.markdown import render_markdown
 from podcast_site.content.media import find_media, sha256_of
-from podcast_site.content.reader import Content, ContentError, EpisodeContent
-from podcast_site.core.models import Base, Episode, Guest, Sponsor
+from podcast_site.content.reader import AudioClaim, Content, ContentError, EpisodeContent, FileState
+from podcast_site.core.models import Base, ContentFile, Episode, Guest, Sponsor
 
 # Episodes written per statement: few enough that a statement stays short and
 # the import's memory small (100 hour-long transcripts are about 6 MB), many
 # enough that round trips do not dominate.
 EPISODE_BATCH = 100
+# File states written per statement: a few hundred bytes each.
+FILE_BATCH = 1000
+# Lines the summary gives new episodes, as for problems (reader.SHOWN_PROBLEMS).
+SHOWN_NEW_EPISODES = 20
+# Relationships compared as sets: their order_by (name) leaves ties unordered,
+# and two guests of one name made a no-op import rewrite their episode.
+UNORDERED = ("guests", "sponsors")
 
 
 @dataclass(frozen=True)
@@ -50,17 +60,21 @@ class ImportReport:
     updated_episodes: list[EpisodeChange] = field(default_factory=list)
     # Episodes whose status became `removed` in this import (also in updated_episodes).
     removed_episodes: list[EpisodeChange] = field(default_factory=list)
+    # Files read because they are new or changed, skipped unchanged, and gone.
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_gone: int = 0
 
     @property
     def changed(self) -> bool:
         """Say whether the import wrote anything."""
         return bool(self.created or self.updated)
 
-    def summary(self, zone: tzinfo = UTC) -> str:
-        """Describe the import for the terminal: one line per new episode, a count for the rest."""
+    def summary(self, zone: tzinfo = UTC, seconds: float | None = None) -> str:
+        """Describe the import for the terminal: a line per new episode (20), then counts."""
         now = datetime.now(UTC)
         lines = []
-        for episode in self.new_episodes:
+        for episode in self.new_episodes[:SHOWN_NEW_EPISODES]:
             when = episode.published_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
             state = (
                 "draft" if episode.status == "draft"
@@ -68,6 +82,8 @@ class ImportReport:
                 else "public"
             )  # fmt: skip
             lines.append(f"new: {episode.number:03d} {episode.title} ({state})")
+        if len(self.new_episodes) > SHOWN_NEW_EPISODES:
+            lines.append(f"and {len(self.new_episodes) - SHOWN_NEW_EPISODES} more new episodes")
         changed = [e for e in self.updated_episodes if e not in self.removed_episodes]
         if changed:
             numbers = ", ".join(str(episode.number) for episode in changed[:20])
@@ -76,10 +92,17 @@ class ImportReport:
         lines += [
             f"removed: {e.number:03d} {e.title} (now 410 Gone)" for e in self.removed_episodes
         ]
-        lines += [f"new {name}" for name in self.created if not name.startswith("episode ")]
-        lines += [f"updated {name}" for name in self.updated if not name.startswith("episode ")]
+        others = [f"new {name}" for name in self.created if not name.startswith("episode ")]
+        others += [f"updated {name}" for name in self.updated if not name.startswith("episode ")]
+        lines += others[:SHOWN_NEW_EPISODES]
+        if len(others) > SHOWN_NEW_EPISODES:
+            lines.append(f"and {len(others) - SHOWN_NEW_EPISODES} more guests and sponsors")
+        files = self.files_read + self.files_unchanged
+        took = "" if seconds is None else f"; {seconds:.1f} s"
         lines.append(
-            f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
+            f"{files} files: {self.files_unchanged} unchanged, {self.files_read} read,"
+            f" {self.files_gone} gone; {len(self.created)} created, {len(self.updated)} updated,"
+            f" {self.unchanged} unchanged, {len(self.removed_episodes)} removed; 0 problems{took}"
         )
         return "\n".join(lines)
 
@@ -114,9 +137,11 @@ def _upsert[M: Base](
         name: value
         for name, value in values.items()
         if (
-            digests[name] != _digest(value) if name in digests else getattr(existing, name) != value
+            digests[name] != _digest(value) if name in digests
+            else set(getattr(existing, name)) != set(value) if name in UNORDERED
+            else getattr(existing, name) != value
         )
-    }
+    }  # fmt: skip
     for name, value in changes.items():
         setattr(existing, name, value)
     if changes:
@@ -133,6 +158,34 @@ async def _flush(session: AsyncSession, what: str) -> None:
     except DBAPIError as error:
         error.add_note(f"while writing {what}")
         raise
+
+
+async def stored_files(session: AsyncSession) -> dict[str, FileState]:
+    """Return the state of every file the imports so far stored, by its path."""
+    rows = await session.execute(
+        select(
+            ContentFile.path,
+            ContentFile.size,
+            ContentFile.mtime_ns,
+            ContentFile.sha256,
+            ContentFile.episode_number,
+        )
+    )
+    return {row.path: FileState(*row) for row in rows}
+
+
+async def unchanged_audio(session: AsyncSession, numbers: Sequence[int]) -> list[AudioClaim]:
+    """Return what the rows of the episodes whose files were skipped say of their audio."""
+    rows = await session.execute(
+        select(
+            Episode.number,
+            Episode.audio_url,
+            Episode.audio_bytes,
+            Episode.duration_seconds,
+            Episode.status,
+        ).where(Episode.number.in_(numbers))
+    )
+    return [AudioClaim(*row) for row in rows]
 
 
 async def import_content(
@@ -190,7 +243,27 @@ async def import_content(
             progress(start + len(batch), total)
     if problems:
         raise ContentError.listing("content has problems", problems)
+    await _record_files(session, content)
+    report.files_read = content.read_files
+    report.files_unchanged = content.unchanged_files
+    report.files_gone = len(content.gone)
     return report
+
+
+async def _record_files(session: AsyncSession, content: Content) -> None:
+    """Record the state of the files read, and forget those gone; a statement per FILE_BATCH."""
+    for start in range(0, len(content.files), FILE_BATCH):
+        rows = [vars(state) for state in content.files[start : start + FILE_BATCH]]
+        statement = insert(ContentFile).values(rows)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ContentFile.path],
+                set_={name: statement.excluded[name] for name in rows[0] if name != "path"},
+            )
+        )
+    for start in range(0, len(content.gone), FILE_BATCH):
+        gone = content.gone[start : start + FILE_BATCH]
+        await session.execute(delete(ContentFile).where(ContentFile.path.in_(gone)))
 
 
 async def _import_episodes(

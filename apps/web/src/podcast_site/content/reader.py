@@ -1,13 +1,18 @@
 """Read and check the content folder (Markdown with front matter), naming every problem.
 
-Every file is checked before anything is imported; only the episodes' front
-matter stays in memory: their texts are read again, a batch at a time, by
-the importer.
+Every new or changed file is checked before anything is imported; only the
+episodes' front matter stays in memory: their texts are read again, a batch
+at a time, by the importer. A file the last import stored, and that has not
+changed since, is not read at all (FileState): a re-import costs what
+changed, not the catalogue.
 """
 
+import hashlib
 import re
-from dataclasses import dataclass
-from itertools import pairwise
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import chain, pairwise
 from pathlib import Path
 
 import frontmatter
@@ -32,8 +37,74 @@ class ContentError(Exception):
         """Make the error for these problems: one line each, the first SHOWN_PROBLEMS of them."""
         shown = problems[:SHOWN_PROBLEMS]
         if len(problems) > SHOWN_PROBLEMS:
-            shown.append(f"and {len(problems) - SHOWN_PROBLEMS} more")
+            shown.append(f"and {len(problems) - SHOWN_PROBLEMS} more problems")
         return cls(f"{title}:\n  " + "\n  ".join(shown))
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A content file as an import stored it: a row of content_files."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    episode_number: int | None = None
+
+
+# A file written again within this long of being read may keep its size and
+# mtime (file systems' clocks are coarse): its state keeps no mtime, so the
+# next import hashes it rather than trusting the stat.
+RECENT_NS = 2_000_000_000
+
+
+class _Scan:
+    """Decide which files changed since the import that stored `stored`; note each one's state."""
+
+    def __init__(self, root: Path, stored: Mapping[str, FileState], *, force: bool) -> None:
+        self.root, self.stored, self.force = root, stored, force
+        self.states: dict[str, FileState] = {}
+        self.unchanged = 0
+        self._started_ns = time.time_ns()
+        # The file last hashed, whose bytes the parse that follows would read again.
+        self._last: tuple[Path, bytes] | None = None
+
+    def name(self, path: Path) -> str:
+        """Return a file's name in content_files: relative to the folder."""
+        return path.relative_to(self.root).as_posix()
+
+    def is_unchanged(self, path: Path) -> bool:
+        """Say whether a file is as stored: the same size and mtime, or else the same hash."""
+        known = None if self.force else self.stored.get(self.name(path))
+        if known is None:
+            return False
+        try:
+            stat = path.stat()
+            if (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
+                self.states[known.path] = known
+                return True
+            self.read(path)
+        except OSError:
+            return False  # the parse names the problem
+        return self.states[known.path].sha256 == known.sha256
+
+    def read(self, path: Path) -> bytes:
+        """Read a file's bytes and note its state; raise OSError."""
+        if self._last is not None and self._last[0] == path:
+            return self._last[1]
+        stat = path.stat()
+        data = path.read_bytes()
+        name = self.name(path)
+        recent = stat.st_mtime_ns > self._started_ns - RECENT_NS
+        self.states[name] = FileState(
+            name,
+            len(data),
+            -1 if recent else stat.st_mtime_ns,
+            hashlib.sha256(data).hexdigest(),
+            self.stored[name].episode_number if name in self.stored else None,
+        )
+        self._last = (path, data)
+        return data
 
 
 @dataclass(frozen=True)
@@ -61,6 +132,9 @@ class EpisodeContent:
     path: Path
     slug: str
     meta: EpisodeFile
+    # The hashes of the files as checked: the importer stores only those.
+    sha256: str = ""
+    transcript_sha256: str | None = None
 
     @property
     def transcript_path(self) -> Path:
@@ -70,65 +144,137 @@ class EpisodeContent:
     def read_texts(self) -> tuple[str, str | None]:
         """Read the show notes and the transcript again; raise ContentError if that fails now."""
         problems: list[str] = []
-        text = _read_text(self.path, f"episodes/{self.path.name}", problems)
+        text = _read_checked(self.path, self.sha256, problems)
         transcript = None
-        if (path := self.transcript_path).is_file():
-            transcript = _read_text(path, f"episodes/{path.name}", problems)
+        if self.transcript_sha256 is not None or self.transcript_path.is_file():
+            transcript = _read_checked(self.transcript_path, self.transcript_sha256, problems)
         if text is None or problems:
             raise ContentError.listing("content changed during the import", problems)
         return frontmatter.loads(text).content.strip(), transcript and transcript.strip()
+
+
+def _read_checked(path: Path, sha256: str | None, problems: list[str]) -> str | None:
+    """Read a file again, noting a problem unless it is still the one checked (`sha256`)."""
+    label = f"episodes/{path.name}"
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(f"{label}: cannot be read ({error.strerror})")
+        return None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        problems.append(f"{label}: changed since it was checked; import again")
+        return None
+    return _decode(data, label, problems)
 
 
 @dataclass(frozen=True)
 class Content:
     """Everything in one content folder."""
 
+    # Only the new and changed ones: the others are as the last import stored them.
     guests: list[GuestContent]
     sponsors: list[SponsorContent]
     episodes: list[EpisodeContent]
+    # The files whose state content_files is to record anew, and those gone since.
+    files: list[FileState] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    # Files skipped, and episodes skipped (both their files unchanged), by number.
+    unchanged_files: int = 0
+    read_files: int = 0
+    unchanged_episodes: list[int] = field(default_factory=list)
 
 
-def read_content(root: Path) -> Content:
-    """Read and check every file under `root`; raise ContentError listing every problem."""
+def read_content(
+    root: Path, stored: Mapping[str, FileState] | None = None, *, force: bool = False
+) -> Content:
+    """Read and check the files under `root` that differ from `stored` (all, with `force`).
+
+    Raises ContentError listing every problem of the files read.
+    """
     if not root.is_dir():
         raise ContentError(f"{root} is not a folder")
+    stored = stored or {}
+    scan = _Scan(root, stored, force=force)
     problems: list[str] = []
+    guest_files = sorted((root / "guests").glob("*.md"))
+    sponsor_files = sorted((root / "sponsors").glob("*.md"))
+    episode_files = sorted((root / "episodes").glob("*.md"))
+    transcript_files = {path.name for path in (root / "episodes").glob("*.transcript.txt")}
+    present = {scan.name(path) for path in chain(guest_files, sponsor_files, episode_files)} | {
+        f"episodes/{name}" for name in transcript_files
+    }
+    gone = sorted(set(stored) - present)
+
+    def unchanged_file(path: Path) -> bool:
+        skip = scan.is_unchanged(path)
+        scan.unchanged += skip
+        return skip
+
     # Slugs as long as their columns allow (core/models.py).
     guests = [
         GuestContent(slug, meta, body)
         for _, slug, meta, body in _read_folder(
-            root / "guests", r"(?P<slug>.+)", GuestFile, 100, problems
+            guest_files, r"(?P<slug>.+)", GuestFile, 100, problems, scan, unchanged_file
         )
     ]
     sponsors = [
         SponsorContent(slug, meta, body)
         for _, slug, meta, body in _read_folder(
-            root / "sponsors", r"(?P<slug>.+)", SponsorFile, 100, problems
+            sponsor_files, r"(?P<slug>.+)", SponsorFile, 100, problems, scan, unchanged_file
         )
     ]
+    # A guest or sponsor gone may leave an episode that names it: the episodes
+    # are all read then, so that check sees every one (seldom, and correct).
+    names_gone = any(name.startswith(("guests/", "sponsors/")) for name in gone)
+    unchanged_episodes: dict[int, str] = {}
+
+    def unchanged_episode(path: Path) -> bool:
+        """Skip an episode only if its file and its transcript (or its absence) are unchanged."""
+        transcript = path.with_name(f"{path.stem}.transcript.txt")
+        name = scan.name(transcript)
+        had_transcript = name in stored and not force
+        skip = (
+            not names_gone
+            and scan.is_unchanged(path)
+            and (scan.is_unchanged(transcript) if transcript.name in transcript_files
+                 else not had_transcript)
+        )  # fmt: skip
+        if skip:
+            known = stored[scan.name(path)]
+            scan.unchanged += 1 + (transcript.name in transcript_files)
+            if known.episode_number is not None:
+                unchanged_episodes[known.episode_number] = path.stem.partition("-")[2]
+        return skip
+
     # Only the front matter stays in memory; the texts are checked and dropped.
     episodes = []
     for path, slug, meta, notes in _read_folder(
-        root / "episodes", r"\d+-(?P<slug>.+)", EpisodeFile, 200, problems
+        episode_files, r"\d+-(?P<slug>.+)", EpisodeFile, 200, problems, scan, unchanged_episode
     ):
-        episodes.append(EpisodeContent(path, slug, meta))
+        state = scan.states[scan.name(path)] = replace(
+            scan.states[scan.name(path)], episode_number=meta.number
+        )
+        transcript_sha256 = None
+        if (transcript_path := path.with_name(f"{path.stem}.transcript.txt")).name in (
+            transcript_files
+        ):
+            transcript = _read_file(transcript_path, problems, scan)
+            if transcript is not None:
+                transcript_sha256 = scan.states[scan.name(transcript_path)].sha256
+                problems.extend(
+                    f"episodes/{meta.number}: transcript: {problem}"
+                    for problem in transcripts.find_problems(transcript, meta.duration)
+                )
+        episodes.append(EpisodeContent(path, slug, meta, state.sha256, transcript_sha256))
         if meta.status != "draft" and any(PLACEHOLDER in text for text in (meta.summary, notes)):
             problems.append(
                 f"episodes/{meta.number}: still holds make episode's {PLACEHOLDER} placeholders:"
                 " write them, or keep it a draft (status: draft)"
             )
-    for episode in episodes:
-        if (path := episode.transcript_path).is_file():
-            transcript = _read_text(path, f"episodes/{path.name}", problems)
-            if transcript is not None:
-                problems.extend(
-                    f"episodes/{episode.meta.number}: transcript: {problem}"
-                    for problem in transcripts.find_problems(transcript, episode.meta.duration)
-                )
     # A file that is there but broken has its own problem: not one per episode too.
-    known_guests = {path.stem for path in (root / "guests").glob("*.md")}
-    known_sponsors = {path.stem for path in (root / "sponsors").glob("*.md")}
-    seen_numbers: dict[int, str] = {}
+    known_guests = {path.stem for path in guest_files}
+    known_sponsors = {path.stem for path in sponsor_files}
+    seen_numbers = dict(unchanged_episodes)
     for episode in episodes:
         name = f"episodes/{episode.meta.number}"
         if episode.meta.number in seen_numbers:
@@ -145,21 +291,53 @@ def read_content(root: Path) -> Content:
         guests=guests,
         sponsors=sponsors,
         episodes=sorted(episodes, key=lambda episode: episode.meta.number),
+        files=[
+            state for _, state in sorted(scan.states.items()) if stored.get(state.path) != state
+        ],
+        gone=gone,
+        unchanged_files=scan.unchanged,
+        read_files=len(present) - scan.unchanged,
+        unchanged_episodes=sorted(unchanged_episodes),
     )
 
 
-def check_audio(content: Content, media_folders: list[Path], *, require: bool) -> int:
+@dataclass(frozen=True)
+class AudioClaim:
+    """What an episode says of its audio: from its file, or from its row if the file was skipped."""
+
+    number: int
+    audio_url: str
+    audio_bytes: int
+    duration: int
+    status: str
+
+
+def check_audio(
+    content: Content,
+    media_folders: list[Path],
+    *,
+    require: bool,
+    unchanged: Iterable[AudioClaim] = (),
+) -> int:
     """Check each episode's size and duration against its audio file; return how many were here.
 
-    Only files found in `media_folders` are checked. With `require` (a
-    deploy, on the server), a published episode whose audio is a path with
-    no file behind it is a problem too: it would be a broken download.
+    Only files found in `media_folders` are checked; `unchanged` are the
+    episodes whose files were skipped, as their rows hold them (media can
+    change while the content does not). With `require` (a deploy, on the
+    server), a published episode whose audio is a path with no file behind
+    it is a problem too: it would be a broken download.
     Raises ContentError with one line per mismatch.
     """
     problems = []
     checked = 0
-    for episode in content.episodes:
-        meta = episode.meta
+    claims = chain(
+        (
+            AudioClaim(m.number, m.audio_url, m.audio_bytes, m.duration, m.status)
+            for m in (episode.meta for episode in content.episodes)
+        ),
+        unchanged,
+    )
+    for meta in sorted(claims, key=lambda claim: claim.number):
         label = f"episodes/{meta.number}"
         found, here = audio_problems(
             label, meta.audio_url, meta.audio_bytes, meta.duration, media_folders
@@ -193,15 +371,23 @@ def _chapter_problems(meta: EpisodeFile) -> list[str]:
     return problems
 
 
-def _read_text(path: Path, label: str, problems: list[str]) -> str | None:
-    """Return a file's text, or note why it cannot be read or stored and return None."""
+def _read_file(path: Path, problems: list[str], scan: _Scan) -> str | None:
+    """Return a file's text (noting its state), or note why it cannot be read or stored."""
+    label = f"{path.parent.name}/{path.name}"
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        problems.append(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})")
-        return None
+        data = scan.read(path)
     except OSError as error:
         problems.append(f"{label}: cannot be read ({error.strerror})")
+        return None
+    return _decode(data, label, problems)
+
+
+def _decode(data: bytes, label: str, problems: list[str]) -> str | None:
+    """Return a file's bytes as text with universal newlines, or note why they cannot be."""
+    try:
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as error:
+        problems.append(f"{label}: not UTF-8 text ({error.reason} at byte {error.start})")
         return None
     if "\0" in text:
         problems.append(f"{label}: contains a NUL character, which Postgres cannot store")
@@ -210,12 +396,21 @@ def _read_text(path: Path, label: str, problems: list[str]) -> str | None:
 
 
 def _read_folder[M: BaseModel](
-    folder: Path, name_pattern: str, model: type[M], max_slug: int, problems: list[str]
+    paths: Sequence[Path],
+    name_pattern: str,
+    model: type[M],
+    max_slug: int,
+    problems: list[str],
+    scan: _Scan,
+    unchanged: Callable[[Path], bool],
 ) -> list[tuple[Path, str, M, str]]:
-    """Parse each `*.md` in `folder` into (path, slug, front matter, body), noting problems."""
+    """Parse each of `paths` but the `unchanged` into (path, slug, front matter, body).
+
+    Every file's name is checked, read or not; problems are noted.
+    """
     found = []
-    for path in sorted(folder.glob("*.md")):
-        label = f"{folder.name}/{path.name}"
+    for path in paths:
+        label = f"{path.parent.name}/{path.name}"
         match = re.fullmatch(name_pattern, path.stem)
         if match is None or not re.fullmatch(SLUG, match["slug"]):
             problems.append(f"{label}: file name must be {name_pattern} with a lowercase slug")
@@ -223,7 +418,9 @@ def _read_folder[M: BaseModel](
         if len(match["slug"]) > max_slug:
             problems.append(f"{label}: the slug is longer than {max_slug} characters")
             continue
-        text = _read_text(path, label, problems)
+        if unchanged(path):
+            continue
+        text = _read_file(path, problems, scan)
         if text is None:
             continue
         try:

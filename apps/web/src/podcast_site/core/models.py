@@ -228,6 +228,29 @@ class Episode(Base):
     )
 
 
+class ContentFile(Base):
+    """A content folder's file as the last import stored it, so the next one can skip it.
+
+    Written in the import's transaction, so a row says what the content
+    tables hold: an import that fails records nothing. Not a content table
+    (no trigger): bookkeeping alone never changes the content revision.
+    """
+
+    __tablename__ = "content_files"
+
+    # Relative to the content folder (`episodes/001-hello.md`): the folder is
+    # mounted at different places on a laptop and in the migrate container.
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    # Unchanged size and mtime: skipped without being read. Otherwise read and
+    # hashed, and skipped if the hash is the same (a checkout touches mtimes).
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # An episode file's number: the check for duplicate numbers reads it
+    # here for the files it skips.
+    episode_number: Mapped[int | None]
+
+
 class EpisodeDownload(Base):
     """How many listeners downloaded an episode on one day; nothing about who."""
 

@@ -18,6 +18,8 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "sponsors": ("SELECT",),
     "episode_guests": ("SELECT",),
     "episode_sponsors": ("SELECT",),
+    # The import's bookkeeping (migrate writes it), not content: none of web's business.
+    "content_files": (),
     "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
     "episode_app_downloads": ("SELECT", "INSERT", "UPDATE"),
     "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
@@ -62,9 +64,10 @@ async def grant_web_role(connection: AsyncConnection, role: str, password: str) 
     ):
         await connection.execute(text(statement))
     for table, privileges in WEB_PRIVILEGES.items():
-        await connection.execute(
-            text(f"GRANT {', '.join(privileges)} ON TABLE {table} TO {quoted_role}")
-        )
+        if privileges:
+            await connection.execute(
+                text(f"GRANT {', '.join(privileges)} ON TABLE {table} TO {quoted_role}")
+            )
         if "INSERT" in privileges:
             # The id sequences of the tables it inserts into, and no others.
             for sequence in await owned_sequences(connection, table):
