@@ -8,6 +8,7 @@ skip: without Postgres these tests fail, loudly, with the reason.
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -137,7 +138,18 @@ async def committing_app(settings: Settings, engine: AsyncEngine) -> AsyncIterat
     Data such a test commits stays until the test removes it; keep it to rows
     the test itself created.
     """
-    app = create_app(settings)
+    async with app_on_the_real_pool(settings) as app:
+        yield app
+
+
+@asynccontextmanager
+async def app_on_the_real_pool(settings: Settings) -> AsyncIterator[Quart]:
+    """Start an app on its own pool that waits for a connection as long as a test may run.
+
+    These tests send dozens of requests at once to test limits and locks, not
+    the pool: on a busy machine the default 5 s wait would turn some into 503s.
+    """
+    app = create_app(settings.model_copy(update={"db_pool_timeout_seconds": 60.0}))
     async with app.test_app():
         yield app
 

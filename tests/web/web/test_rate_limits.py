@@ -11,11 +11,11 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from podcast_site.app import create_app
 from podcast_site.core.models import RateLimitWindow
 from podcast_site.core.settings import Settings
 from podcast_site.web.rate_limits import LIMITS_ATTRIBUTE
 from podcast_site.web.visitors import keyed_hash
+from tests.web.conftest import app_on_the_real_pool
 
 # Routes without a limit, each with the reason; a new route must get a limit
 # (@limited) or an entry here, or the first test fails.
@@ -155,8 +155,7 @@ async def test_the_windows_are_unlogged_so_counting_waits_for_no_disk_flush(
 @pytest.fixture
 async def second_app(settings: Settings, committing_app: Quart) -> AsyncIterator[Quart]:
     """Another instance on the real pool: what a second worker or web container is."""
-    app = create_app(settings)
-    async with app.test_app():
+    async with app_on_the_real_pool(settings) as app:
         yield app
 
 
