@@ -92,6 +92,8 @@ class EpisodeItem:
     duration_seconds: int
     audio_url: str
     has_transcript: bool
+    # Its topics, each a link to the topic's page.
+    tags: list[str]
     guests: tuple[GuestLink, ...]
 
 
@@ -101,7 +103,6 @@ class FullEpisode(EpisodeItem):
 
     audio_bytes: int
     youtube_id: str | None
-    tags: list[str]
     show_notes_html: str
     chapters: list[ChapterRow]
     sponsors: tuple[SponsorCard, ...]
@@ -141,11 +142,11 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 ITEM_COLUMNS = (
     Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_at,
     Episode.duration_seconds, Episode.audio_url, Episode.has_transcript.label("has_transcript"),
+    Episode.tags,
 )  # fmt: skip
 
 PAGE_COLUMNS = (
-    Episode.audio_bytes, Episode.youtube_id, Episode.tags, Episode.show_notes_html,
-    Episode.chapters,
+    Episode.audio_bytes, Episode.youtube_id, Episode.show_notes_html, Episode.chapters,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.
