@@ -1,6 +1,5 @@
 """The blog's header: Hugo builds it from the app's own navigation list."""
 
-import re
 import shutil
 import subprocess
 import sys
@@ -9,11 +8,9 @@ from pathlib import Path
 import pytest
 
 from podcast_site.web.templating import read_navigation
+from tests.blog.headers import header_links
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-# The header's list, as base.html and site-header.html both write it.
-HEADER_LINKS = re.compile(r'<header class="?site-header"?>.*?<ul>(.*?)</ul>', re.DOTALL)
-LINK = re.compile(r'<li><a href="?([^" >]+)"?>([^<]+)</a>')
 
 
 def hugo() -> str:
@@ -38,13 +35,6 @@ def built_blog(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )  # fmt: skip
     return public
-
-
-def header_links(page: str) -> list[tuple[str, str]]:
-    """Return the (path, label) of each link in a page's header."""
-    found = HEADER_LINKS.search(page)
-    assert found, "no site header"
-    return LINK.findall(found.group(1))
 
 
 def test_every_blog_page_has_the_apps_navigation(built_blog: Path) -> None:
