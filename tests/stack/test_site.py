@@ -7,6 +7,7 @@ import re
 import httpx
 
 from podcast_site.content.reader import read_content
+from tests.blog.headers import header_links
 from tests.stack.conftest import REPO_DIR, Stack
 from tests.web.paths import SITE_CONTENT
 
@@ -46,6 +47,12 @@ def test_the_blog_and_its_posts_render(client: httpx.Client) -> None:
     post = client.get(sorted(expected)[0])
     assert post.status_code == 200
     assert "<article" in post.text
+
+
+def test_the_blog_as_caddy_serves_it_has_the_apps_header(client: httpx.Client) -> None:
+    app_links = header_links(client.get("/").text)
+    assert ("/topics", "Topics") in app_links
+    assert header_links(client.get("/blog/").text) == app_links
 
 
 def test_blog_without_a_trailing_slash_redirects(client: httpx.Client) -> None:

@@ -17,3 +17,10 @@ async def test_the_sitemap_reads_every_episode_and_guest(session: AsyncSession) 
 
     assert [(url.number, url.has_transcript) for url in urls] == [(2, False), (1, True)]
     assert list(await queries.list_guest_slugs(session)) == ["ada-example", "zoe-example"]
+
+
+async def test_the_sitemap_reads_the_topics_of_public_episodes(session: AsyncSession) -> None:
+    await add_episode(session, 1, tags=["uv", "docker"])
+    await add_episode(session, 2, tags=["hidden"], status="draft")
+
+    assert [topic.slug for topic in await queries.list_topics(session)] == ["docker", "uv"]

@@ -457,10 +457,10 @@ async def test_the_sitemap_index_lists_the_app_and_the_blog(client: Client) -> N
     assert locations == ["http://localhost/sitemap-site.xml", "http://localhost/blog/sitemap.xml"]
 
 
-async def test_the_site_sitemap_lists_episodes_transcripts_and_guests(
+async def test_the_site_sitemap_lists_episodes_transcripts_guests_and_topics(
     client: Client, session: AsyncSession
 ) -> None:
-    await add_episode(session, 1, transcript="[00:00:00] Jordan: hi")
+    await add_episode(session, 1, transcript="[00:00:00] Jordan: hi", tags=["caddy"])
     await add_episode(session, 2)
 
     urlset = ElementTree.fromstring(await page_text(client, "/sitemap-site.xml"))
@@ -473,6 +473,7 @@ async def test_the_site_sitemap_lists_episodes_transcripts_and_guests(
     assert "http://localhost/episodes/transcript/1/episode-1" in locations
     assert "http://localhost/episodes/transcript/2/episode-2" not in locations
     assert "http://localhost/guests" in locations
+    assert {"http://localhost/topics", "http://localhost/topics/caddy"} <= locations
 
 
 async def test_robots_txt_points_at_the_sitemap_and_away_from_counters(client: Client) -> None:

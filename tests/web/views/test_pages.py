@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from podcast_site.content.importer import import_content
 from podcast_site.content.reader import read_content
 from podcast_site.core.settings import Settings
+from podcast_site.views.pages import TOPIC_PAGE_EPISODES
+from podcast_site.web.templating import read_navigation
 from tests.web.factories import add_episode, add_guest
 from tests.web.helpers import app_with_site_file, meta_properties, page_text, parse_html
 from tests.web.paths import FIXTURE_CONTENT, FIXTURE_SITE_FILE
@@ -68,6 +70,8 @@ CONTENT_PAGES = [
     "/guests",
     "/guests/ada-example",
     "/sponsors",
+    "/topics",
+    "/topics/deployment",
 ]
 OTHER_PAGES = ["/search", "/search?q=caching", "/newsletter"]
 
@@ -214,3 +218,95 @@ async def test_a_show_in_no_app_and_without_funding_links_the_feed_alone(
             assert_feed_url_to_copy(document)
             assert support_links(document) == [], path
             assert "podcast://" not in page and "coffee" not in page, path
+
+
+async def test_home_sells_the_show_and_plays_the_newest_episode(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, title="The first one")
+    await add_episode(session, 2, title="The newest one", tags=["caddy"])
+
+    document = parse_html(await page_text(client, "/"))
+
+    cover = document.find(".//{*}section[@class='intro']/{*}img")
+    assert cover is not None and cover.get("src") == "/media/cover.png"
+    newest = document.find(".//{*}section[@aria-labelledby='newest']")
+    assert newest is not None
+    assert "The newest one" in "".join(newest.itertext())
+    player = newest.find(".//{*}audio")
+    assert player is not None
+    assert (player.get("preload"), player.get("src")) == (
+        "none",
+        "/episodes/download/2/episode-2.mp3",
+    )
+    assert document.find(".//{*}section[@class='subscribe']") is not None
+    topic = document.find(".//{*}a[@class='topic']")
+    assert topic is not None and topic.get("href") == "/topics/caddy"
+
+
+async def test_the_header_links_the_navigation_list(client: Client) -> None:
+    document = parse_html(await page_text(client, "/"))
+    links = document.findall(".//{*}header//{*}ul//{*}a")
+    assert [(link.get("href"), link.text) for link in links] == [
+        (link.path, link.label) for link in read_navigation()
+    ]
+
+
+async def test_topics_lists_each_topic_with_its_count(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, tags=["caddy", "tls"])
+    await add_episode(session, 2, tags=["caddy"])
+
+    page = await page_text(client, "/topics")
+
+    assert re.search(r'href="/topics/caddy">caddy</a>\s*<span class="meta">2 episodes', page)
+    assert re.search(r'href="/topics/tls">tls</a>\s*<span class="meta">1 episode<', page)
+
+
+async def test_a_topic_lists_its_episodes_a_page_at_a_time(
+    client: Client, session: AsyncSession
+) -> None:
+    for number in range(1, TOPIC_PAGE_EPISODES + 3):
+        await add_episode(session, number, tags=["uv"])
+    await add_episode(session, 99, tags=["docker"])
+
+    first = await page_text(client, "/topics/uv")
+    second = await page_text(client, "/topics/uv?page=2")
+
+    assert "Episodes about uv" in first and f"{TOPIC_PAGE_EPISODES + 2} episodes" in first
+    assert 'href="/topics/uv?page=2"' in first
+    assert 'href="/episodes/show/22/episode-22"' in first
+    assert 'href="/episodes/show/2/episode-2"' in second
+    assert 'href="/episodes/show/1/episode-1"' in second
+    assert "episode-99" not in first + second
+
+
+async def test_an_unknown_topic_or_page_is_a_404_and_bad_input_a_4xx(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, tags=["uv"])
+    await add_episode(session, 2, tags=["secret"], status="draft")
+
+    for path in ("/topics/no-such-topic", "/topics/secret", "/topics/uv?page=2"):
+        assert (await client.get(path)).status_code == 404, path
+    for path in ("/topics/uv?page=0", "/topics/uv?page=x", "/topics/UV!", "/topics/uv?page=%00"):
+        assert 400 <= (await client.get(path)).status_code < 500, path
+
+
+async def test_an_episode_page_links_its_topics_and_related_episodes(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, tags=["caddy", "tls"])
+    await add_episode(session, 2, tags=["tls"], title="Shares one")
+    await add_episode(session, 3, tags=["caddy", "tls"], title="Shares two")
+    await add_episode(session, 4, tags=["caddy"], status="draft", title="A draft")
+
+    document = parse_html(await page_text(client, "/episodes/show/1/episode-1"))
+
+    topics = [link.get("href") for link in document.iterfind(".//{*}a[@class='topic']")]
+    assert topics == ["/topics/caddy", "/topics/tls"]
+    related = document.find(".//{*}section[@aria-labelledby='related']")
+    assert related is not None
+    titles = [link.text for link in related.iterfind(".//{*}a")]
+    assert titles == ["#3: Shares two", "#2: Shares one"]

@@ -25,6 +25,9 @@ LISTINGS = [
     "/episodes/rss",
     "/sitemap-site.xml",
     "/guests",
+    # Episode 1's related episodes, and the topic both episodes have.
+    "/episodes/show/1/episode-1",
+    "/topics/airships",
     "/search?q=zeppelin",
     "/api/episodes",
     "/api/search?q=zeppelin",
@@ -37,12 +40,16 @@ OWN_URLS = [
     "/episodes/download/2/secret-plans.mp3",
     "/api/episodes/2",
     "/guests/gina-guest",
+    # A topic episode 2 alone has.
+    "/topics/zeppelins",
 ]
+# Pages of what episode 2 brings with it, which are no page without it: 404, never 410.
+SHARED_PAGES = ("/guests/gina-guest", "/topics/zeppelins")
 
 
 async def add_unreleased(session: AsyncSession, **fields: object) -> Episode:
     """Add a public episode 1, and episode 2 as `fields` make it (with a guest of its own)."""
-    await add_episode(session, 1)
+    await add_episode(session, 1, tags=["airships"])
     guest = await add_guest(session, "gina-guest", name="Gina Guest")
     return await add_episode(
         session,
@@ -52,6 +59,7 @@ async def add_unreleased(session: AsyncSession, **fields: object) -> Episode:
         guests=[guest],
         transcript="[00:00:01] Gina: the zeppelin.",
         chapters=[{"start": 0, "title": "Intro"}],
+        tags=["airships", "zeppelins"],
         **fields,
     )
 
@@ -72,7 +80,7 @@ async def seen(client: Client) -> dict[str, object]:
 def nowhere(status: int) -> dict[str, object]:
     """Return what a listener sees of an episode nobody may see: no listing, `status` for it."""
     return {path: False for path in LISTINGS} | {
-        path: 404 if path == "/guests/gina-guest" else status for path in OWN_URLS
+        path: 404 if path in SHARED_PAGES else status for path in OWN_URLS
     }
 
 
@@ -115,7 +123,7 @@ async def test_a_scheduled_episode_appears_at_its_time_with_no_write(
     assert "secret-plans" in await after.get_data(as_text=True)
     answers = await seen(client)
     assert all(answers[path] is True for path in LISTINGS)
-    assert [answers[path] for path in OWN_URLS] == [200, 200, 200, 200, 302, 200, 200]
+    assert [answers[path] for path in OWN_URLS] == [200, 200, 200, 200, 302, 200, 200, 200]
 
 
 async def test_a_drafts_signed_preview_shows_it_to_whoever_has_the_link(

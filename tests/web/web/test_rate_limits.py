@@ -25,6 +25,8 @@ EXEMPT = {
     "pages.guests",
     "pages.guest",
     "pages.sponsors",
+    "pages.topics",
+    "pages.topic",
     "episodes.index",
     "episodes.show",
     "episodes.transcript",

@@ -5,7 +5,10 @@ from urllib.parse import urljoin
 import quart
 from quart import Quart, request
 
-from podcast_site.web.templating import absolute_url, url_for
+from podcast_site.web.templating import absolute_url, read_navigation, url_for
+
+# Served by Caddy from the Hugo build, not by the app.
+BLOG = "/blog/"
 
 
 async def test_remembered_urls_are_the_ones_quart_builds_for_each_host(app: Quart) -> None:
@@ -28,3 +31,13 @@ async def test_absolute_urls_are_the_ones_urljoin_makes(app: Quart) -> None:
         for path_or_url in given:
             assert absolute_url(path_or_url) == urljoin(request.host_url, path_or_url)
         assert absolute_url("/media/cover.png") == "https://example.com:8443/media/cover.png"
+
+
+async def test_every_navigation_link_is_a_page_of_the_app_or_the_blog(app: Quart) -> None:
+    links = read_navigation()
+    assert [link.path for link in links].count(BLOG) == 1
+    adapter = app.url_map.bind("localhost")
+    for link in links:
+        if link.path != BLOG:
+            endpoint, _ = adapter.match(link.path, method="GET")
+            assert not endpoint.startswith("api."), link

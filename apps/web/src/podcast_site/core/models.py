@@ -163,6 +163,14 @@ class Episode(Base):
         ),
         CheckConstraint(f"status IN {EPISODE_STATUSES}", name="known_status"),
         CheckConstraint(f"episode_type IN {EPISODE_TYPES}", name="known_episode_type"),
+        # A topic's page (tags @> '{caddy}') and an episode's related ones
+        # (tags && its own): a bitmap scan of the matches, not of every row.
+        Index(
+            "ix_episodes_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -83,6 +83,15 @@ from podcast_site.queries.search import (
 from podcast_site.queries.sitemap import EpisodeUrls, list_episode_urls, list_guest_slugs
 from podcast_site.queries.sponsors import list_sponsors
 from podcast_site.queries.subscribers import add_subscriber, get_subscriber, mark_bounced
+from podcast_site.queries.topics import (
+    RELATED_EPISODES,
+    EpisodeLink,
+    TopicCount,
+    count_topic_episodes,
+    list_related_episodes,
+    list_topic_episodes,
+    list_topics,
+)
 
 __all__ = [
     "COUNT_EPISODES",
@@ -91,9 +100,11 @@ __all__ = [
     "NOT_RECORDED",
     "DownloadRow",
     "DownloadTarget",
+    "RELATED_EPISODES",
     "EpisodeChapters",
     "EpisodeDownloads",
     "EpisodeItem",
+    "EpisodeLink",
     "EpisodeTranscript",
     "EpisodeUrls",
     "FullEpisode",
@@ -106,6 +117,7 @@ __all__ = [
     "SearchHits",
     "SponsorCard",
     "Trailer",
+    "TopicCount",
     "UnreleasedEpisode",
     "add_download_salt",
     "add_subscriber",
@@ -114,6 +126,7 @@ __all__ = [
     "count_episodes",
     "count_request",
     "count_sent_since",
+    "count_topic_episodes",
     "count_waiting_announcements",
     "delete_old_emails",
     "delete_ended_rate_limit_windows",
@@ -140,6 +153,9 @@ __all__ = [
     "list_guest_slugs",
     "list_guests",
     "list_newly_public_episodes",
+    "list_related_episodes",
+    "list_topic_episodes",
+    "list_topics",
     "list_unreleased_episodes",
     "list_sponsors",
     "list_trailers",

@@ -94,6 +94,8 @@ class EpisodeItem:
     has_transcript: bool
     season: int | None
     episode_type: str
+    # Its topics, each a link to the topic's page.
+    tags: list[str]
     guests: tuple[GuestLink, ...]
 
     @property
@@ -111,7 +113,6 @@ class FullEpisode(EpisodeItem):
 
     audio_bytes: int
     youtube_id: str | None
-    tags: list[str]
     show_notes_html: str
     chapters: list[ChapterRow]
     image_url: str | None
@@ -153,12 +154,12 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 ITEM_COLUMNS = (
     Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_at,
     Episode.duration_seconds, Episode.audio_url, Episode.has_transcript.label("has_transcript"),
-    Episode.season, Episode.episode_type,
+    Episode.season, Episode.episode_type, Episode.tags,
 )  # fmt: skip
 
 PAGE_COLUMNS = (
-    Episode.audio_bytes, Episode.youtube_id, Episode.tags, Episode.show_notes_html,
-    Episode.chapters, Episode.image_url, Episode.explicit,
+    Episode.audio_bytes, Episode.youtube_id, Episode.show_notes_html, Episode.chapters,
+    Episode.image_url, Episode.explicit,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.

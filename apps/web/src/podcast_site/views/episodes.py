@@ -77,8 +77,9 @@ async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
         await not_public(session, number)
     if slug != episode.slug:
         return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
+    related = await queries.list_related_episodes(session, number, episode.tags)
     described = linked_data.podcast_episode(get_show(), episode)
-    return render("episode.html", episode=episode, linked_data=described)
+    return render("episode.html", episode=episode, related=related, linked_data=described)
 
 
 @blueprint.get("/transcript/<episode_number:number>")

@@ -149,7 +149,10 @@ async def sitemap() -> ResponseReturnValue:
     session = get_session()
     episodes = await queries.list_episode_urls(session)
     guest_slugs = await queries.list_guest_slugs(session)
-    return xml(render("feeds/sitemap.xml", episodes=episodes, guest_slugs=guest_slugs))
+    topics = await queries.list_topics(session)
+    return xml(
+        render("feeds/sitemap.xml", episodes=episodes, guest_slugs=guest_slugs, topics=topics)
+    )
 
 
 @blueprint.get("/robots.txt")

@@ -1,4 +1,4 @@
-"""Render the home page and the guest and sponsor pages."""
+"""Render the home page and the guest, sponsor and topic pages."""
 
 from quart import Blueprint, abort
 from quart.typing import ResponseReturnValue
@@ -15,12 +15,13 @@ blueprint = Blueprint("pages", __name__)
 
 HOME_PAGE_EPISODES = 10
 GUEST_PAGE_EPISODES = 20
+TOPIC_PAGE_EPISODES = 20
 
 
 @blueprint.get("/")
 @cached_page()
 async def home() -> ResponseReturnValue:
-    """Show the latest episodes and the newsletter form."""
+    """Show the show's cover and tagline, the newest episode's player, the latest episodes."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
     show = get_show()
     return render("home.html", episodes=episodes, linked_data=linked_data.podcast_series(show))
@@ -54,3 +55,23 @@ async def sponsors() -> ResponseReturnValue:
     """List the show's sponsors."""
     found = await queries.list_sponsors(get_session())
     return render("sponsors.html", sponsors=found)
+
+
+@blueprint.get("/topics")
+@cached_page()
+async def topics() -> ResponseReturnValue:
+    """List every topic with its number of episodes."""
+    return render("topics.html", topics=await queries.list_topics(get_session()))
+
+
+@blueprint.get("/topics/<slug:slug>")
+@cached_page(query=("page",))
+async def topic(slug: str) -> ResponseReturnValue:
+    """List a topic's episodes, newest first, a page at a time; 404 for a topic no episode has."""
+    session = get_session()
+    total = await queries.count_topic_episodes(session, slug)
+    if total == 0:
+        abort(404)
+    page = page_of(TOPIC_PAGE_EPISODES, total)
+    episodes = await queries.list_topic_episodes(session, slug, offset=page.offset, limit=page.size)
+    return render("topic.html", topic=slug, total=total, episodes=episodes, page=page)

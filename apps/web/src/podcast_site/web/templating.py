@@ -8,7 +8,10 @@ anything.
 """
 
 import re
+import tomllib
+from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,6 +24,9 @@ from podcast_site.core.formats import AUDIO_TYPES, audio_extension
 from podcast_site.core.settings import get_settings
 from podcast_site.core.show import Show, get_show
 from podcast_site.queries import EpisodeItem
+
+# The header's links, which the blog's header reads too (Hugo mounts the file).
+NAVIGATION_FILE = Path(__file__).with_name("navigation.toml")
 
 # XML 1.0 cannot carry these at all, not even escaped.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,6 +61,20 @@ def media_url(path_or_url: str) -> str:
     """Return the absolute URL of a media file (`audio/1.mp3`) under MEDIA_BASE_URL."""
     settings = get_settings()
     return urljoin(absolute_url(settings.media_base_url), path_or_url)
+
+
+@dataclass(frozen=True, slots=True)
+class NavigationLink:
+    """A link of the site's main navigation."""
+
+    label: str
+    path: str
+
+
+def read_navigation(path: Path = NAVIGATION_FILE) -> tuple[NavigationLink, ...]:
+    """Read the main navigation, in its order, from navigation.toml."""
+    links = tomllib.loads(path.read_text(encoding="utf-8"))["links"]
+    return tuple(NavigationLink(**link) for link in links)
 
 
 # Where the app keeps its rendering environment and the URLs built so far.
@@ -140,6 +160,7 @@ def init_app(app: Quart, show: Show) -> None:
     app.extensions[URLS] = {}
     app.jinja_env.globals["url_for"] = url_for
     app.jinja_env.globals["site"] = show
+    app.jinja_env.globals["navigation"] = read_navigation()
     app.jinja_env.filters["media_url"] = media_url
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["xml_text"] = xml_text
