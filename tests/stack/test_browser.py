@@ -168,9 +168,15 @@ def test_the_position_is_kept_for_the_next_visit(page: tuple[Page, list[str]]) -
     kept = browser.evaluate(f"localStorage.getItem('position:episode-{CHAPTERED.meta.number}')")
     assert kept is not None and 21 <= int(kept) < 30, kept
 
-    browser.reload()
+    open_fresh(browser, CHAPTERED_URL)  # the next visit
     browser.locator("audio").evaluate("audio => audio.play()")
     assert int(kept) <= audio_time(browser) < int(kept) + 2
+    browser.locator("audio").evaluate("audio => audio.pause()")
+
+    # A link to a time wins over the kept position.
+    open_fresh(browser, f"{CHAPTERED_URL}?t=30")
+    browser.locator("audio").evaluate("audio => audio.play()")
+    assert 30 <= audio_time(browser) < 32
     browser.locator("audio").evaluate("audio => audio.pause()")
     assert errors == []
 

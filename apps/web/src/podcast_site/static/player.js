@@ -80,6 +80,7 @@ function makeHighlighter(lists) {
 function startPlayer(audio) {
   const positionKey = `position:episode-${audio.dataset.episode}`;
   const source = new URL(audio.getAttribute("src"), location.href);
+  const served = timeInFragment(source); // the server's ?t=, if any
   source.hash = "";
   const highlight = makeHighlighter([timedItems(".chapters"), timedItems(".transcript")]);
 
@@ -100,8 +101,8 @@ function startPlayer(audio) {
   const linked = timeInFragment(location);
   const saved = readTime(storage.get(positionKey));
   if (linked !== null) seek(linked);
-  else if (timeInFragment(source) === null && saved !== null) seek(saved);
-  else highlight(timeInFragment(new URL(audio.src)) ?? 0);
+  else if (served === null && saved !== null) seek(saved);
+  else highlight(served ?? 0);
 
   // A time link: seek and play here. A modified click (a new tab) keeps the
   // link's own behaviour, which the server answers with the ?t= page. The
