@@ -1,19 +1,23 @@
 """A listener in a real browser (Debian's Chromium, driven by Playwright) on a fresh stack.
 
-It plays an episode (the duration loads and time passes), signs up through
-the newsletter form, searches, works the blog's hosting-cost calculator, and
-the pages log no console error: a script or style the Content-Security-Policy
-refused, a file that did not load.
+It plays an episode (the duration loads and time passes), works the player
+(chapter links, #t= and ?t= deep links, the kept position, the speed),
+signs up through the newsletter form, searches, works the blog's
+hosting-cost calculator; the pages log no console error (a script or style
+the Content-Security-Policy refused, a file that did not load), and axe-core
+finds no accessibility violation on the episode page.
 """
 
 import re
 import shutil
 from collections.abc import Iterator
+from importlib.resources import files
 from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, expect, sync_playwright
 
+from podcast_site.web.templating import format_duration
 from tests.blog.hosting_costs import (
     Usage,
     dollars,
@@ -24,7 +28,7 @@ from tests.blog.hosting_costs import (
     usage_from,
 )
 from tests.stack.conftest import Stack
-from tests.stack.test_site import NEWEST, SEARCH_WORD
+from tests.stack.test_site import NEWEST, SEARCH_WORD, SITE
 
 CHROMIUM = "/usr/bin/chromium"
 # What a root user in a container needs, and no calls home (this machine has
@@ -93,6 +97,136 @@ def test_an_episode_plays(page: tuple[Page, list[str]]) -> None:
     )
     duration = audio.evaluate("player => player.duration")
     assert abs(duration - NEWEST.meta.duration) <= 1, duration
+    assert errors == []
+
+
+# The player's tests need an episode with a second chapter, and audio past 30 s.
+CHAPTERED = next(
+    episode
+    for episode in reversed(SITE.episodes)
+    if len(episode.meta.chapters) > 1 and episode.meta.duration > 31
+)
+CHAPTERED_URL = f"/episodes/show/{CHAPTERED.meta.number}/{CHAPTERED.slug}"
+SECOND_CHAPTER = CHAPTERED.meta.chapters[1]
+# The audio's time once it has loaded and seeked (null before).
+AUDIO_TIME = """() => { const audio = document.querySelector('audio');
+  return audio.readyState > 0 && !audio.seeking ? audio.currentTime : null; }"""
+
+
+def audio_time(browser: Page) -> float:
+    """Wait until the audio has loaded and seeked, and return where it is."""
+    handle = browser.wait_for_function(AUDIO_TIME, timeout=20_000)
+    return float(handle.json_value())
+
+
+def open_fresh(browser: Page, path: str) -> None:
+    """Load a page anew: going to the same page with another #t= would only change the hash."""
+    browser.goto("about:blank")
+    browser.goto(path)
+
+
+def test_a_chapter_link_seeks_there_and_marks_the_chapter_current(
+    page: tuple[Page, list[str]],
+) -> None:
+    browser, errors = page
+    open_fresh(browser, CHAPTERED_URL)
+    chapters = browser.locator(".chapters li")
+    label = f"Play from {format_duration(SECOND_CHAPTER.start)}"
+    chapters.get_by_role("link", name=label).click()
+
+    assert SECOND_CHAPTER.start <= audio_time(browser) < SECOND_CHAPTER.start + 2
+    assert browser.url.endswith(f"{CHAPTERED_URL}#t={SECOND_CHAPTER.start}")
+    expect(chapters.nth(1)).to_have_attribute("aria-current", "true")
+    expect(chapters.nth(0)).not_to_have_attribute("aria-current", "true")
+
+    # By keyboard: the first chapter's link, focused and pressed, seeks back.
+    chapters.nth(0).get_by_role("link").focus()
+    browser.keyboard.press("Enter")
+    browser.wait_for_function("() => document.querySelector('audio').currentTime < 2")
+    expect(chapters.nth(0)).to_have_attribute("aria-current", "true")
+    browser.get_by_label("Speed").select_option("1.5")
+    assert browser.locator("audio").evaluate("audio => audio.playbackRate") == 1.5
+    browser.get_by_label("Speed").select_option("1")
+    assert errors == []
+
+
+def test_a_time_in_the_address_starts_playback_there(page: tuple[Page, list[str]]) -> None:
+    browser, errors = page
+    open_fresh(browser, f"{CHAPTERED_URL}#t=30")
+    browser.locator("audio").evaluate("audio => audio.play()")
+    assert 30 <= audio_time(browser) < 32
+    assert errors == []
+
+
+def test_the_position_is_kept_for_the_next_visit(page: tuple[Page, list[str]]) -> None:
+    browser, errors = page
+    open_fresh(browser, CHAPTERED_URL)
+    audio = browser.locator("audio")
+    audio.evaluate("audio => { audio.currentTime = 20; return audio.play(); }")
+    browser.wait_for_function("() => document.querySelector('audio').currentTime > 21")
+    audio.evaluate("audio => audio.pause()")
+    kept = browser.evaluate(f"localStorage.getItem('position:episode-{CHAPTERED.meta.number}')")
+    assert kept is not None and 21 <= int(kept) < 30, kept
+
+    open_fresh(browser, CHAPTERED_URL)  # the next visit
+    browser.locator("audio").evaluate("audio => audio.play()")
+    assert int(kept) <= audio_time(browser) < int(kept) + 2
+    browser.locator("audio").evaluate("audio => audio.pause()")
+
+    # A link to a time wins over the kept position.
+    open_fresh(browser, f"{CHAPTERED_URL}?t=30")
+    browser.locator("audio").evaluate("audio => audio.play()")
+    assert 30 <= audio_time(browser) < 32
+    browser.locator("audio").evaluate("audio => audio.pause()")
+    assert errors == []
+
+
+def test_a_time_in_the_query_starts_playback_there_without_javascript(
+    browser_page: tuple[Page, list[str]], stack: Stack
+) -> None:
+    browser = browser_page[0].context.browser
+    assert browser is not None
+    context = browser.new_context(
+        base_url=stack.base_url, ignore_https_errors=True, java_script_enabled=False
+    )
+    try:
+        no_script = context.new_page()
+        no_script.goto(f"{CHAPTERED_URL}?t=30")
+        assert no_script.locator(".playback-rate").is_hidden()  # only the script makes it work
+        no_script.locator("audio").evaluate("audio => audio.play()")  # the test's, not the page's
+        assert 30 <= audio_time(no_script) < 32
+    finally:
+        context.close()
+
+
+# axe-core's rules for WCAG 2.1 A and AA and its best practices, as
+# Lighthouse's accessibility audit runs them.
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def accessibility_violations(browser: Page) -> list[str]:
+    """Run axe-core in the page; return each violation's rule and the elements it found."""
+    browser.evaluate(files("axe_playwright_python").joinpath("axe.min.js").read_text())
+    results = browser.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_RULES
+    )
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results["violations"]
+    ]
+
+
+def test_the_episode_page_and_its_player_pass_axe(page: tuple[Page, list[str]]) -> None:
+    browser, errors = page
+    open_fresh(browser, CHAPTERED_URL)
+    # While playing too: the current chapter and paragraph are highlighted.
+    browser.locator(".chapters").get_by_role("link").last.click()
+    audio_time(browser)
+    expect(browser.locator(".chapters [aria-current]")).to_have_count(1)
+    assert accessibility_violations(browser) == []
+    browser.locator("audio").evaluate("audio => audio.pause()")
+    open_fresh(browser, f"/episodes/transcript/{CHAPTERED.meta.number}/{CHAPTERED.slug}")
+    assert accessibility_violations(browser) == []
     assert errors == []
 
 

@@ -8,6 +8,7 @@ from podcast_site.content.transcripts import (
     Cue,
     find_problems,
     make_cues,
+    read_opening,
     read_paragraphs,
     to_srt,
     to_webvtt,
@@ -87,3 +88,13 @@ def test_times_out_of_order_or_past_the_end_are_problems() -> None:
         "[00:00:05] is not after [00:00:05]",
         "[01:00:00] is not before the episode's end",
     ]
+
+
+def test_an_opening_keeps_whole_paragraphs_and_says_whether_more_follow() -> None:
+    assert read_opening(TRANSCRIPT, len(TRANSCRIPT) + 1) == (read_paragraphs(TRANSCRIPT), False)
+    cut = TRANSCRIPT[:70]  # into Ada's paragraph
+    assert read_opening(cut, 70) == (read_paragraphs(TRANSCRIPT)[:1], True)
+    (first,), more = read_opening(TRANSCRIPT[:30], 30)  # into the first paragraph
+    assert more and first.text == "Welcome <ba…"
+    assert (first.start, read_paragraphs(TRANSCRIPT)[3].start) == (0, 70)
+    assert read_opening("", 30) == ([], False)  # no transcript

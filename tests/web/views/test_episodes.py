@@ -23,6 +23,7 @@ from podcast_site.core.models import (
 )
 from podcast_site.core.settings import Settings
 from podcast_site.queries import add_download_salt
+from podcast_site.web.page_cache import get_page_caches
 from tests.web.factories import add_episode, add_guest, add_sponsor, record_download
 from tests.web.helpers import page_text, parse_html
 
@@ -52,7 +53,11 @@ async def test_an_episode_page_shows_guests_sponsors_notes_player_and_transcript
     assert '<a href="/guests/ada-example">Ada Example</a>' in page
     assert "Acme Hosting" in page and "<p>Buy things.</p>" in page
     assert "<p>The <em>notes</em></p>" in page
-    assert '<audio controls preload="none" src="/episodes/download/7/tested-backups.mp3">' in page
+    assert (
+        '<audio controls preload="none" src="/episodes/download/7/tested-backups.mp3"'
+        ' data-episode="7">' in page
+    )
+    assert '<script src="/static/player.' in page
     assert 'href="/episodes/transcript/7/tested-backups"' in page
     assert '<link rel="canonical" href="http://localhost/episodes/show/7/tested-backups">' in page
 
@@ -110,7 +115,12 @@ async def test_the_transcript_page_shows_speakers_and_escapes_the_text(
     page = await page_text(client, "/episodes/transcript/3/three")
 
     assert "<strong>Jordan:</strong> Welcome &lt;back&gt;." in page
-    assert '<span class="meta">00:00:05</span> <strong>Ada:</strong> Thanks &amp; hello.' in page
+    # Each time starts the episode page's audio there.
+    assert (
+        '<a class="time" href="/episodes/show/3/three?t=5">'
+        '<span class="visually-hidden">Play from </span>0:05</a>'
+        " <strong>Ada:</strong> Thanks &amp; hello." in page
+    )
     assert "<p>Applause.</p>" in page
 
 
@@ -184,10 +194,13 @@ async def test_chapters_are_a_json_chapters_file_and_a_list_on_the_page(
     page = parse_html(await page_text(client, "/episodes/show/7/seven"))
     (listing,) = [ol for ol in page.iter("ol") if ol.get("class") == "chapters"]
     assert [" ".join("".join(li.itertext()).split()) for li in listing] == [
-        "0:00 Welcome",
-        "12:34 Tests & <mocks>",
+        "Play from 0:00 Welcome",
+        "Play from 12:34 Tests & <mocks>",
     ]
-    assert [a.get("href") for a in listing.iter("a")] == ["https://docs.test.example/t"]
+    # The times seek (player.js), or load the page with the audio there (?t=).
+    assert [a.get("href") for a in listing.iter("a")] == [
+        "?t=0", "?t=754", "https://docs.test.example/t",
+    ]  # fmt: skip
 
 
 async def test_chapters_redirect_a_wrong_slug_and_need_chapters(
@@ -201,6 +214,69 @@ async def test_chapters_redirect_a_wrong_slug_and_need_chapters(
     assert moved.headers["Location"] == "/episodes/chapters/7/seven.json"
     assert (await client.get("/episodes/chapters/8/eight.json")).status_code == 404
     assert "Chapters" not in await page_text(client, "/episodes/show/8/eight")
+
+
+def audio_source(page: str) -> str | None:
+    """Return the src of a page's <audio>."""
+    (audio,) = parse_html(page).iter("audio")
+    return audio.get("src")
+
+
+async def test_a_time_in_the_query_starts_the_audio_there_without_a_cached_copy(
+    app: Quart, client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7, slug="seven", duration_seconds=900)
+    pages = get_page_caches(app).pages
+    plain = await page_text(client, "/episodes/show/7/seven")
+    cached = len(pages)
+
+    for t in ("754", "755"):
+        response = await client.get(f"/episodes/show/7/seven?t={t}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, no-cache"
+        page = await response.get_data(as_text=True)
+        # A media fragment: the browser starts there itself, without scripts.
+        assert audio_source(page) == f"/episodes/download/7/seven.mp3#t={t}"
+        assert '<link rel="canonical" href="http://localhost/episodes/show/7/seven">' in page
+    assert len(pages) == cached  # each rendered afresh: made-up times fill no cache
+
+    # Times the page never links are the plain, cached page: no error for a player's link.
+    for t in ("0", "0754", "12:34", "-5", "x", "900", "99999999999"):
+        assert await page_text(client, f"/episodes/show/7/seven?t={t}") == plain, t
+    assert len(pages) == cached
+
+    moved = await client.get("/episodes/show/7/old-title?t=754")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/episodes/show/7/seven?t=754"
+
+
+async def test_the_page_shows_the_transcript_s_opening_and_links_the_rest(
+    client: Client, session: AsyncSession
+) -> None:
+    long = "\n\n".join(f"[00:{minute:02d}:00] Ada: {'word ' * 100}" for minute in range(60))
+    await add_episode(session, 7, slug="short", transcript=TRANSCRIPT)
+    await add_episode(session, 8, slug="long", transcript=long)
+
+    short_page = parse_html(await page_text(client, "/episodes/show/7/short"))
+    (section,) = [s for s in short_page.iter("section") if s.get("class") == "transcript"]
+    assert [a.get("href") for a in section.iter("a")] == ["?t=0", "?t=5"]
+    assert "Applause." in "".join(section.itertext())
+
+    long_page = parse_html(await page_text(client, "/episodes/show/8/long"))
+    (section,) = [s for s in long_page.iter("section") if s.get("class") == "transcript"]
+    *times, show_all = section.iter("a")
+    # Whole paragraphs only, within the opening's characters: a few minutes, not the hour.
+    assert [a.get("href") for a in times] == [f"?t={minute * 60}" for minute in range(4)]
+    assert show_all.text == "Show all of the transcript"
+    assert show_all.get("href") == "/episodes/transcript/8/long"
+
+
+async def test_an_episode_without_a_transcript_shows_none(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 7)
+    page = parse_html(await page_text(client, "/episodes/show/7/episode-7"))
+    assert not [s for s in page.iter("section") if s.get("class") == "transcript"]
 
 
 async def test_cached_pages_answer_a_repeat_with_304_until_the_content_changes(
@@ -415,7 +491,7 @@ async def test_a_media_prefix_url_wraps_the_players_audio_link(
         page = await page_text(app.test_client(), "/episodes/show/7/seven")
 
     audio = f"{prefix}localhost/episodes/download/7/seven.mp3"
-    assert f'<audio controls preload="none" src="{audio}">' in page
+    assert f'<audio controls preload="none" src="{audio}"' in page
     assert f'<meta property="og:audio" content="{audio}">' in page
 
 

@@ -480,6 +480,7 @@ async def test_robots_txt_points_at_the_sitemap_and_away_from_counters(client: C
     robots = await page_text(client, "/robots.txt")
     assert "Sitemap: http://localhost/sitemap.xml" in robots
     assert "Disallow: /episodes/download/" in robots
+    assert "Disallow: /episodes/show/*?t=" in robots  # the same page, its audio elsewhere
 
 
 async def test_seasons_types_and_episode_art_reach_the_apps(

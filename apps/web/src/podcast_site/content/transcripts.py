@@ -2,7 +2,7 @@
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import webvtt
 
@@ -19,6 +19,11 @@ class Paragraph:
     text: str
     time: str | None = None
     speaker: str | None = None
+
+    @property
+    def start(self) -> int | None:
+        """Return the second the paragraph starts at; None for an untimed one."""
+        return None if self.time is None else seconds(self.time)
 
 
 @dataclass
@@ -39,6 +44,23 @@ def read_paragraphs(transcript: str) -> list[Paragraph]:
         else Paragraph(paragraph)
         for paragraph in re.split(r"\n\s*\n", transcript.strip())
     ]
+
+
+def read_opening(opening: str, whole_length: int) -> tuple[list[Paragraph], bool]:
+    """Return the whole paragraphs at the start of a transcript, and whether any follow.
+
+    `opening` is the transcript's first `whole_length` characters, or all of
+    it when shorter. The paragraph the cut ends in is left out, unless it is
+    the only one: that is shown cut, with an ellipsis, rather than not at all.
+    """
+    if not opening.strip():
+        return [], False
+    paragraphs = read_paragraphs(opening)
+    if len(opening) < whole_length:
+        return paragraphs, False
+    if len(paragraphs) > 1:
+        return paragraphs[:-1], True
+    return [replace(paragraphs[0], text=paragraphs[0].text.rstrip() + "…")], True
 
 
 def seconds(time: str) -> int:

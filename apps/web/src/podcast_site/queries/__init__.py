@@ -29,6 +29,7 @@ from podcast_site.queries.downloads import (
 )
 from podcast_site.queries.episodes import (
     COUNT_EPISODES,
+    TRANSCRIPT_OPENING_CHARACTERS,
     EpisodeChapters,
     EpisodeItem,
     EpisodeTranscript,
@@ -108,6 +109,7 @@ __all__ = [
     "EpisodeTranscript",
     "EpisodeUrls",
     "FullEpisode",
+    "TRANSCRIPT_OPENING_CHARACTERS",
     "GuestItem",
     "GuestLink",
     "GuestPage",

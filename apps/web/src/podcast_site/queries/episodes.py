@@ -118,6 +118,9 @@ class FullEpisode(EpisodeItem):
     image_url: str | None
     explicit: bool | None
     sponsors: tuple[SponsorCard, ...]
+    # The start of the transcript (TRANSCRIPT_OPENING_CHARACTERS), for the
+    # episode page alone; the feed and the e-mails leave it out (None).
+    transcript_opening: str | None = None
 
 
 def json_list(query: Select[Any], name: str) -> ColumnElement[Any]:
@@ -170,12 +173,19 @@ NO_SPONSORS = type_coerce(text("'[]'::json"), JSON).label("sponsors")
 EPISODE_ITEMS = select(*ITEM_COLUMNS, guests_of_episode())
 
 WHOLE_EPISODE = select(*ITEM_COLUMNS, *PAGE_COLUMNS, guests_of_episode(), sponsors_of_episode())
+# An episode page shows the first minutes of the transcript and links the
+# rest (an hour is ~60 KB, four times the rest of the page). `substr`, not
+# `left`: Postgres then decompresses only the start of a long (TOASTed) value.
+TRANSCRIPT_OPENING_CHARACTERS = 2500
+WHOLE_PAGE = WHOLE_EPISODE.add_columns(
+    func.substr(Episode.transcript, 1, TRANSCRIPT_OPENING_CHARACTERS).label("transcript_opening")
+)
 EPISODE_PAGE = compile_for_driver(
-    WHOLE_EPISODE.where(Episode.number == bindparam("number"), is_public())
+    WHOLE_PAGE.where(Episode.number == bindparam("number"), is_public())
 )
 EPISODE_BY_ID = compile_for_driver(WHOLE_EPISODE.where(Episode.id == bindparam("id"), is_public()))
 # What a draft's signed preview shows: the same page, whatever its status.
-EPISODE_PREVIEW = compile_for_driver(WHOLE_EPISODE.where(Episode.number == bindparam("number")))
+EPISODE_PREVIEW = compile_for_driver(WHOLE_PAGE.where(Episode.number == bindparam("number")))
 
 
 def item_from(row: Mapping[str, Any]) -> EpisodeItem:

@@ -2,7 +2,7 @@
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import NoReturn
@@ -12,6 +12,7 @@ from quart import (
     Response,
     abort,
     current_app,
+    make_response,
     redirect,
     request,
     url_for,
@@ -26,6 +27,7 @@ from podcast_site.core.database import get_session
 from podcast_site.core.settings import get_settings
 from podcast_site.core.show import get_show
 from podcast_site.web import linked_data
+from podcast_site.web.inputs import PLAIN_NUMBER
 from podcast_site.web.page_cache import cached_page
 from podcast_site.web.paging import page_of
 from podcast_site.web.previews import read_preview_token
@@ -44,6 +46,9 @@ CAPTION_FORMS: dict[str, tuple[Callable[[list[transcripts.Cue]], str], str]] = {
     "srt": (transcripts.to_srt, "application/x-subrip"),
 }
 
+
+# The latest `?t=` an episode page honours: a day, longer than any episode.
+MAX_START_SECONDS = 86_400
 
 # A page of the list is about 15 KB, whatever the size of the catalog.
 EPISODES_PER_PAGE = 50
@@ -66,20 +71,84 @@ async def index() -> ResponseReturnValue:
     return render("episodes.html", episodes=episodes, page=page)
 
 
+def requested_start() -> int | None:
+    """Return the second `?t=754` asks the audio to start at; None without a usable one.
+
+    Only what the page's own time links write (whole seconds, plainly); any
+    other value is ignored rather than refused, as a player would: the
+    listener still gets the episode, from its start.
+    """
+    raw = request.args.get("t", "")
+    if len(raw) > len(str(MAX_START_SECONDS)) or not PLAIN_NUMBER.fullmatch(raw):
+        return None
+    start = int(raw)
+    return start if 0 < start <= MAX_START_SECONDS else None
+
+
 @blueprint.get("/show/<episode_number:number>")
 @blueprint.get("/show/<episode_number:number>/<slug:slug>")
-@cached_page()
 async def show(number: int, slug: str | None = None) -> ResponseReturnValue:
-    """Show one episode; any other slug for its number redirects to the canonical URL."""
+    """Show one episode; any other slug for its number redirects to the canonical URL.
+
+    `?t=754` (a chapter's or a paragraph's time link, or a shared deep link)
+    renders the audio as `src="...mp3#t=754"`, a media fragment: the browser
+    starts there by itself, even without JavaScript. That page is rendered
+    for each request and never enters the page cache, so made-up times
+    cannot crowd the episode pages out of it. It is the rarer path: with
+    JavaScript, static/player.js seeks in place on a click and writes the
+    `#t=754` form into the address bar, which never reaches the server, so
+    a link copied from there is the cached page. The canonical link and
+    robots.txt keep crawlers to the page without `t`.
+    """
+    start = requested_start()
+    if start is None:
+        return await cached_episode_page(number, slug)
+    response = await make_response(await episode_page(number, slug, start))
+    if response.status_code == 200:
+        # Not personal: the same for everyone with this link.
+        response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+async def episode_page(
+    number: int, slug: str | None, start: int | None = None
+) -> ResponseReturnValue:
+    """Render an episode's page, its audio starting at `start` seconds (its beginning: None)."""
     session = get_session()
     episode = await queries.get_episode(session, number)
     if episode is None:
         await not_public(session, number)
     if slug != episode.slug:
-        return redirect(url_for("episodes.show", number=number, slug=episode.slug), 301)
+        canonical = url_for("episodes.show", number=number, slug=episode.slug, t=start)
+        return redirect(canonical, 301)
     related = await queries.list_related_episodes(session, number, episode.tags)
-    described = linked_data.podcast_episode(get_show(), episode)
-    return render("episode.html", episode=episode, related=related, linked_data=described)
+    return render_episode(episode, related=related, start=start)
+
+
+cached_episode_page = cached_page()(episode_page)
+
+
+def render_episode(
+    episode: queries.FullEpisode,
+    *,
+    related: Sequence[queries.EpisodeLink] = (),
+    start: int | None = None,
+    preview: bool = False,
+) -> str:
+    """Render episode.html: the page, its linked data, and the opening of its transcript."""
+    opening, more = transcripts.read_opening(
+        episode.transcript_opening or "", queries.TRANSCRIPT_OPENING_CHARACTERS
+    )
+    return render(
+        "episode.html",
+        episode=episode,
+        related=related,
+        linked_data=linked_data.podcast_episode(get_show(), episode),
+        transcript_opening=opening,
+        more_transcript=more,
+        start=start if start is not None and start < episode.duration_seconds else None,
+        preview=preview,
+    )
 
 
 @blueprint.get("/transcript/<episode_number:number>")
@@ -155,8 +224,7 @@ async def preview(token: str) -> ResponseReturnValue:
     episode = None if number is None else await queries.get_episode_preview(get_session(), number)
     if episode is None:
         abort(404, "This preview link is not valid, or it is older than 30 days.")
-    described = linked_data.podcast_episode(get_show(), episode)
-    body = render("episode.html", episode=episode, linked_data=described, preview=True)
+    body = render_episode(episode, start=requested_start(), preview=True)
     headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
     return Response(body, headers=headers)
 

@@ -162,6 +162,8 @@ async def robots() -> ResponseReturnValue:
         "User-agent: *\n"
         "Disallow: /episodes/download/\n"
         "Disallow: /search\n"
+        # The same episode page with its audio at another time (RFC 9309's `*`).
+        "Disallow: /episodes/show/*?t=\n"
         "Disallow: /newsletter/\n"
         f"Sitemap: {url_for('feeds.sitemap_index', _external=True)}\n"
     )
