@@ -104,6 +104,7 @@ class FullEpisode(EpisodeItem):
     tags: list[str]
     show_notes_html: str
     chapters: list[ChapterRow]
+    guid: str | None
     sponsors: tuple[SponsorCard, ...]
 
 
@@ -145,7 +146,7 @@ ITEM_COLUMNS = (
 
 PAGE_COLUMNS = (
     Episode.audio_bytes, Episode.youtube_id, Episode.tags, Episode.show_notes_html,
-    Episode.chapters,
+    Episode.chapters, Episode.guid,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.
