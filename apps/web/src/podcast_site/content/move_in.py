@@ -75,7 +75,9 @@ class MoveReport:
     def summary(self) -> str:
         """Describe the import for the terminal: counts, then each file kept and each warning."""
         lines = [f"warning: {warning}" for warning in self.warnings]
-        lines += [f"kept your edit of {path} (--force overwrites it)" for path in self.kept]
+        lines += [
+            f"kept your edit of {path} (FORCE=1, or --force, overwrites it)" for path in self.kept
+        ]
         lines.append(
             f"{self.episodes} episodes: {len(self.written)} files written, {self.unchanged}"
             f" unchanged, {len(self.kept)} kept as you edited them"

@@ -255,7 +255,10 @@ def notes_markdown(notes_html: str) -> str:
         # Notes that are one URL look like a file name to Beautiful Soup: it is text.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         markdown = markdownify(notes_html, heading_style="ATX", bullets="-", strip=["img"])
-    return re.sub(r"\n{3,}", "\n\n", markdown).strip()
+    # <br> pairs become hard breaks around blank lines: plain blank lines say the same.
+    markdown = re.sub(r"[ \t]+(?=\n)", lambda m: m[0] if len(m[0]) == 2 else "", markdown)
+    markdown = re.sub(r"[ \t]+\n(?=[ \t]*\n)", "\n", markdown)
+    return re.sub(r"\n[ \t]*\n(\s*\n)*", "\n\n", markdown).strip()
 
 
 def _plain(text: str) -> str:
