@@ -140,6 +140,10 @@ episode: check-docker $(MEDIA_DIR)
 user-agents:
 	@FROM="$(FROM)" $(SCRIPTS)/user-agents.sh
 
+.PHONY: import-feed ## Bring a show in from another host: URL=https://old-host/feed.xml (or a saved file) into content/ and site.toml
+import-feed: check-docker
+	@URL="$(URL)" CONTENT="$(CONTENT)" SITE="$(SITE)" $(SCRIPTS)/import-feed.sh
+
 .PHONY: demo-media ## Make the demo show's audio, portraits and cover again (output is committed)
 demo-media: check-docker
 	@$(SCRIPTS)/demo-media.sh

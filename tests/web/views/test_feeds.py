@@ -418,6 +418,40 @@ async def test_guids_never_change_when_an_episode_is_edited(
     assert after[0]["guid"] == before[0]["guid"]
 
 
+async def test_an_episode_with_a_guid_keeps_it_verbatim_and_the_rest_derive_theirs(
+    client: Client, session: AsyncSession
+) -> None:
+    # One brought from another host (make import-feed), one written here.
+    await add_episode(session, 1, guid="Buzzsprout-12345678")
+    await add_episode(session, 2)
+
+    episodes = parse_podcast(await feed_text(client))["episodes"]
+
+    assert isinstance(episodes, list)
+    guids = {episode["number"]: episode["guid"] for episode in episodes}
+    show = read_show(FIXTURE_SITE_FILE)
+    assert guids == {1: "Buzzsprout-12345678", 2: str(uuid.uuid5(show.guid_namespace, "episode-2"))}
+
+
+async def test_new_feed_url_in_site_toml_sends_apps_to_the_new_feed(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    site_file = tmp_path / "site.toml"
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text() + 'new_feed_url = "https://new-home.example/feed.xml"\n'
+    )
+    app = create_app(settings.model_copy(update={"site_file": site_file}))
+    async with app.test_app():
+        get_database(app).sessionmaker = sessionmaker
+        feed = await feed_text(app.test_client())
+
+    assert parse_podcast(feed)["new_url"] == "https://new-home.example/feed.xml"
+
+
+async def test_without_new_feed_url_the_feed_names_no_other(client: Client) -> None:
+    assert "new-feed-url" not in await feed_text(client)
+
+
 async def test_any_text_makes_a_valid_feed(client: Client, session: AsyncSession) -> None:
     nasty = "Ampersands & <tags> \"quotes\" 'apostrophes' ]]> \x0b\x0c control ünï 🎙️"
     guest = await add_guest(session, name=nasty, photo_url=f"https://img.test.example/{nasty}")

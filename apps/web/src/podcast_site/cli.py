@@ -21,7 +21,9 @@ from podcast_site.background.mailer import hand_over, smtp_server
 from podcast_site.content.artwork import check_artwork
 from podcast_site.content.importer import import_content, stored_files, unchanged_audio
 from podcast_site.content.media import AudioError
+from podcast_site.content.move_in import move_in
 from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
+from podcast_site.content.old_feed import FeedError
 from podcast_site.content.reader import ContentError, check_audio, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core import privileges
@@ -180,6 +182,16 @@ def new_episode(settings: Settings, audio: Path, title: str | None, publish: str
         f"copied the audio to {written.audio_file}\n"
         f"next: write its TODO lines, then `make import` to check it here,"
         f" `make media-push` and `make deploy` to publish it"
+    )
+
+
+def import_feed(settings: Settings, source: str, *, force: bool) -> str:
+    """Bring a show's episodes from its old feed into the content folder and site.toml."""
+    report = move_in(source, settings.content_dir, settings.site_file, force=force)
+    return (
+        f"{report.summary()}\n"
+        "next: read what changed (git status, git diff), then `make import` to check it here;"
+        " the audio stays on the old host (docs/moving.md)"
     )
 
 
@@ -351,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         help="when it goes public: 2027-01-12 06:00 (the show's time zone), an ISO time"
         " with its offset, or now (default: a draft)",
     )
+    help_text = "write content files and site.toml values from another host's podcast feed"
+    command = commands.add_parser("import-feed", help=help_text, description=help_text)
+    command.add_argument("source", help="the old feed's URL, or a saved copy of it")
+    command.add_argument(
+        "--force", action="store_true", help="overwrite files and values you have edited since"
+    )
     help_text = "create or update web's database role with only the rights it needs"
     commands.add_parser("grant-web-role", help=help_text, description=help_text)
     help_text = "list scheduled, draft and removed episodes, and the announcements waiting"
@@ -382,6 +400,13 @@ def main(argv: list[str] | None = None) -> int:
             print(new_episode(Settings(), args.audio, args.title, args.publish))
         except (NewEpisodeError, AudioError, SiteFileError, OSError) as error:
             print(f"new-episode: {error}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "import-feed":
+        try:
+            print(import_feed(Settings(), args.source, force=args.force))
+        except (FeedError, SiteFileError, OSError) as error:
+            print(f"import-feed: {error}", file=sys.stderr)
             return 1
         return 0
     if args.command == "preview-link":

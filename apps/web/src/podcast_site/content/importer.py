@@ -314,6 +314,7 @@ async def _import_episodes(
                 "audio_bytes": meta.audio_bytes,
                 "audio_sha256": meta.audio_sha256,
                 "youtube_id": meta.youtube_id,
+                "guid": meta.guid,
                 "tags": meta.tags,
                 "show_notes": show_notes,
                 "show_notes_html": render_markdown(show_notes),

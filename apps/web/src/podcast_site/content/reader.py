@@ -275,11 +275,17 @@ def read_content(
     known_guests = {path.stem for path in guest_files}
     known_sponsors = {path.stem for path in sponsor_files}
     seen_numbers = dict(unchanged_episodes)
+    seen_guids: dict[str, int] = {}
     for episode in episodes:
         name = f"episodes/{episode.meta.number}"
         if episode.meta.number in seen_numbers:
             problems.append(f"{name}: number also used by {seen_numbers[episode.meta.number]}")
         seen_numbers[episode.meta.number] = episode.slug
+        # Two items with one GUID are one episode to a podcast app.
+        if (guid := episode.meta.guid) is not None:
+            if guid in seen_guids:
+                problems.append(f"{name}: guid also used by episodes/{seen_guids[guid]}")
+            seen_guids.setdefault(guid, episode.meta.number)
         for guest in sorted(set(episode.meta.guests) - known_guests):
             problems.append(f"{name}: unknown guest {guest!r} (no guests/{guest}.md)")
         for sponsor in sorted(set(episode.meta.sponsors) - known_sponsors):

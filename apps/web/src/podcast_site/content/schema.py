@@ -89,6 +89,8 @@ class EpisodeFile(BaseModel):
     # draft: only its signed preview link shows it; removed: gone (410), kept.
     status: Literal["draft", "published", "removed"] = "published"
     duration: Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
+    # A path in the media folder, or the full https URL of audio that stays
+    # where it is (on the old host, after `make import-feed`).
     audio_url: MediaUrl
     audio_bytes: int = Field(gt=0)
     audio_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -109,3 +111,7 @@ class EpisodeFile(BaseModel):
     image_url: MediaUrl | None = None
     # Overrides site.toml's `explicit` for this episode alone.
     explicit: bool | None = None
+    # The feed's <guid>, verbatim, instead of the one derived from the
+    # number: an episode brought from another host keeps its old one, so
+    # podcast apps see it as the episode they already have.
+    guid: str | None = Field(default=None, min_length=1, max_length=500)

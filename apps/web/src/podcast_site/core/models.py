@@ -196,6 +196,9 @@ class Episode(Base):
     # server's copy of a new episode's audio against it.
     audio_sha256: Mapped[str | None] = mapped_column(String(64))
     youtube_id: Mapped[str | None] = mapped_column(String(11))
+    # The feed's <guid> when the content gives one (an episode from another
+    # host); NULL: derived from the number (views/feeds.py).
+    guid: Mapped[str | None] = mapped_column(String(500))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list)
     season: Mapped[int | None]
     episode_type: Mapped[str] = mapped_column(String(10), default="full", server_default="full")

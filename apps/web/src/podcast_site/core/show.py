@@ -200,6 +200,9 @@ class Show(BaseModel):
     guid_namespace: uuid.UUID
     cover_art: SiteOrHttpsUrl
     podcast_guid: uuid.UUID | None = None
+    # Set when the show moves away from this site: the feed then names the
+    # new one (<itunes:new-feed-url>), for the apps that keep polling here.
+    new_feed_url: HttpsUrl | None = None
     locked: bool = True
     funding: Funding | None = None
     # The show's page in each podcast app, linked on the home and episode

@@ -117,6 +117,7 @@ class FullEpisode(EpisodeItem):
     chapters: list[ChapterRow]
     image_url: str | None
     explicit: bool | None
+    guid: str | None
     sponsors: tuple[SponsorCard, ...]
     # The start of the transcript (TRANSCRIPT_OPENING_CHARACTERS), for the
     # episode page alone; the feed and the e-mails leave it out (None).
@@ -162,7 +163,7 @@ ITEM_COLUMNS = (
 
 PAGE_COLUMNS = (
     Episode.audio_bytes, Episode.youtube_id, Episode.show_notes_html, Episode.chapters,
-    Episode.image_url, Episode.explicit,
+    Episode.image_url, Episode.explicit, Episode.guid,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.
