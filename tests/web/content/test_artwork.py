@@ -1,5 +1,6 @@
 """Cover art checked as Apple Podcasts checks it, on images the tests draw with Pillow."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,22 @@ def test_the_sites_own_cover_art_passes() -> None:
     check_artwork(
         read_content(SITE_CONTENT), show.cover_art, [SITE_CONTENT / "media"], require=False
     )
+
+
+def test_art_over_512_kb_passes_with_a_warning_that_names_it(tmp_path: Path) -> None:
+    root = write_content(tmp_path / "content")
+    media = tmp_path / "media"
+    media.mkdir()
+    # Noise does not compress: 1400 × 1400 random pixels are about 5.6 MB as PNG.
+    cover = media / "cover.png"
+    Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3)).save(cover)
+    warnings: list[str] = []
+
+    checked = check_artwork(
+        read_content(root), "/media/cover.png", [media], require=False, warn=warnings.append
+    )
+
+    assert checked == 1
+    (warning,) = warnings
+    assert warning.startswith("warning: site.toml: cover_art: cover.png is ")
+    assert f"{cover.stat().st_size // 1024} KB: Apple recommends at most 512 KB" in warning

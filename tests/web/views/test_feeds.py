@@ -537,8 +537,10 @@ async def test_seasons_types_and_episode_art_reach_the_apps(
         for item in ElementTree.fromstring(feed).findall("channel/item")
     }
     assert items["Episode 2"].findtext("itunes:episode", namespaces=NAMESPACES) == "2"
+    assert [number.text for number in podcast(items["Episode 2"], "episode")] == ["2"]
     for extra in ("Episode 1", "Episode 3"):
         assert items[extra].find("itunes:episode", NAMESPACES) is None
+        assert podcast(items[extra], "episode") == []
     assert [s.text for s in podcast(items["Episode 2"], "season")] == ["1"]
     assert podcast(items["Episode 3"], "season") == []
     parsed = feedparser.parse(feed)

@@ -105,7 +105,9 @@ async def sync_content(
                 content, media_folders, require=require_media, unchanged=unchanged
             )
             cover_art = read_show(settings.site_file).cover_art
-            art_checked = check_artwork(content, cover_art, media_folders, require=require_media)
+            art_checked = check_artwork(
+                content, cover_art, media_folders, require=require_media, warn=note
+            )
             note(
                 f"checked {len(content.episodes)} new or changed episodes,"
                 f" {len(content.guests)} guests and {len(content.sponsors)} sponsors"

@@ -6,6 +6,7 @@ read (its format, mode and size), so checking a large file costs nothing.
 """
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -17,6 +18,9 @@ SMALLEST_SIDE, LARGEST_SIDE = 1400, 3000
 # Each format Apple takes, and the extensions it wants it named with (the
 # extension also sets the Content-Type the file is served with).
 EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+# Apple's recommended most: apps fetch the art with the feed, on phones.
+# Larger is a warning, not a refusal.
+RECOMMENDED_BYTES = 512 * 1024
 # Where cover_art (a path on this site) lives on disk: the media folders.
 SITE_MEDIA_PREFIX = "/media/"
 
@@ -56,7 +60,12 @@ def image_problems(path: Path) -> list[str]:
 
 
 def check_artwork(
-    content: Content, cover_art: str, media_folders: list[Path], *, require: bool
+    content: Content,
+    cover_art: str,
+    media_folders: list[Path],
+    *,
+    require: bool,
+    warn: Callable[[str], None] = lambda line: None,
 ) -> int:
     """Check the show's cover art and each episode's image that is here; return how many were.
 
@@ -86,6 +95,11 @@ def check_artwork(
             continue
         checked += 1
         problems += [f"{label}: {media_path} {problem}" for problem in image_problems(path)]
+        if (size := path.stat().st_size) > RECOMMENDED_BYTES:
+            warn(
+                f"warning: {label}: {media_path} is {size // 1024} KB: Apple recommends at most"
+                f" {RECOMMENDED_BYTES // 1024} KB, as apps download it on phones"
+            )
     if problems:
         raise ContentError.listing("cover art that Apple Podcasts would refuse", problems)
     return checked
