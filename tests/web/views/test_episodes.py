@@ -77,7 +77,8 @@ async def test_pages_and_lists_say_the_season_and_a_trailer_or_bonus(
     assert "Episode #4 ·\n" in await page_text(client, "/episodes/show/4/episode-4")
     for listing in (await page_text(client, "/"), await page_text(client, "/episodes")):
         assert "Season 2 · Trailer" in listing and "Bonus" in listing
-        assert listing.count("Season 2") == 2
+        # Each of the two episodes of season 2, and /episodes' link to the season.
+        assert listing.count("Season 2") == (3 if 'aria-label="Seasons"' in listing else 2)
 
 
 async def test_no_transcript_link_without_a_transcript(
@@ -523,6 +524,29 @@ async def test_concurrent_downloads_count_each_listener_exactly_once(
     assert await committed_session.scalar(total) == 51
 
     assert [response.status_code for response in different + same] == [302] * 100
+
+
+async def test_the_episode_list_filters_by_season(client: Client, session: AsyncSession) -> None:
+    await add_episode(session, 1, season=1)
+    await add_episode(session, 2, season=2)
+    await add_episode(session, 3, season=2)
+    await add_episode(session, 4, season=3, status="draft")
+    await add_episode(session, 5)
+
+    every = await page_text(client, "/episodes")
+    second = await page_text(client, "/episodes?season=2")
+
+    assert every.count('class="episode-number"') == 4
+    # Only the seasons with public episodes are offered.
+    assert '<a href="/episodes?season=2">Season 2</a>' in every
+    assert "season=3" not in every
+    assert '<a href="/episodes" aria-current="page">All</a>' in every
+    assert second.count('class="episode-number"') == 2 and ">3<" in second and ">2<" in second
+    assert "<h1>Season 2</h1>" in second
+    assert 'href="/episodes?season=2" aria-current="page"' in second
+    assert 'rel="canonical" href="http://localhost/episodes?season=2"' in second
+    for missing in ("3", "0", "9", "02", "two", "1" * 40, "%D9%A1"):
+        assert (await client.get(f"/episodes?season={missing}")).status_code == 404, missing
 
 
 async def test_the_episode_list_comes_a_page_at_a_time(

@@ -38,6 +38,7 @@ from podcast_site.queries.episodes import (
     SponsorCard,
     Trailer,
     count_episodes,
+    count_season_episodes,
     get_episode,
     get_episode_chapters,
     get_episode_preview,
@@ -46,6 +47,8 @@ from podcast_site.queries.episodes import (
     is_removed,
     list_episodes,
     list_feed_episodes,
+    list_season_episodes,
+    list_seasons,
     list_trailers,
 )
 from podcast_site.queries.guests import (
@@ -126,6 +129,7 @@ __all__ = [
     "claim_due_email",
     "count_confirmations_since",
     "count_episodes",
+    "count_season_episodes",
     "count_request",
     "count_sent_since",
     "count_topic_episodes",
@@ -150,6 +154,8 @@ __all__ = [
     "list_episode_downloads",
     "list_episode_urls",
     "list_episodes",
+    "list_season_episodes",
+    "list_seasons",
     "list_feed_episodes",
     "list_guest_episodes",
     "list_guest_slugs",

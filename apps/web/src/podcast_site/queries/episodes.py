@@ -224,6 +224,19 @@ def page_of_items(
 
 PUBLIC_NUMBERS = select(Episode.number).where(is_public())
 EPISODE_LIST = compile_for_driver(page_of_items(PUBLIC_NUMBERS))
+# One season's (`/episodes?season=2`): few rows, and no index needed to find
+# them among a catalog's public episodes.
+IN_SEASON = Episode.season == bindparam("season", type_=Integer)
+SEASON_LIST = compile_for_driver(page_of_items(PUBLIC_NUMBERS.where(IN_SEASON)))
+COUNT_SEASON = compile_for_driver(
+    select(func.count().label("count")).select_from(Episode).where(is_public(), IN_SEASON)
+)
+SEASONS = compile_for_driver(
+    select(Episode.season)
+    .where(is_public(), Episode.season.is_not(None))
+    .distinct()
+    .order_by(Episode.season)
+)
 
 FEED_ITEMS = compile_for_driver(
     page_of_items(
@@ -238,6 +251,25 @@ async def list_episodes(
 ) -> list[EpisodeItem]:
     """Return public episodes newest first, with their guests, in one query."""
     rows = await fetch(session, EPISODE_LIST, offset=offset, limit=limit)
+    return [item_from(row) for row in rows]
+
+
+async def list_seasons(session: AsyncSession) -> list[int]:
+    """Return the seasons that have public episodes, first to last."""
+    return [row["season"] for row in await fetch(session, SEASONS)]
+
+
+async def count_season_episodes(session: AsyncSession, season: int) -> int:
+    """Return how many public episodes a season has (0: no such season)."""
+    rows = await fetch(session, COUNT_SEASON, season=season)
+    return int(rows[0]["count"])
+
+
+async def list_season_episodes(
+    session: AsyncSession, season: int, *, offset: int = 0, limit: int | None = None
+) -> list[EpisodeItem]:
+    """Return a season's public episodes newest first, with their guests, in one query."""
+    rows = await fetch(session, SEASON_LIST, season=season, offset=offset, limit=limit)
     return [item_from(row) for row in rows]
 
 

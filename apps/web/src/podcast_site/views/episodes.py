@@ -50,6 +50,8 @@ CAPTION_FORMS: dict[str, tuple[Callable[[list[transcripts.Cue]], str], str]] = {
 # The latest `?t=` an episode page honours: a day, longer than any episode.
 MAX_START_SECONDS = 86_400
 
+# More digits than any season number has (seasons are counted from 1).
+MAX_SEASON_DIGITS = 4
 # A page of the list is about 15 KB, whatever the size of the catalog.
 EPISODES_PER_PAGE = 50
 
@@ -62,13 +64,36 @@ async def not_public(session: AsyncSession, number: int) -> NoReturn:
 
 
 @blueprint.get("")
-@cached_page(query=("page",))
+@cached_page(query=("page", "season"))
 async def index() -> ResponseReturnValue:
-    """List the episodes, newest first, a page at a time."""
+    """List the episodes (or one season's, `?season=2`), newest first, a page at a time."""
     session = get_session()
-    page = page_of(EPISODES_PER_PAGE, await queries.count_episodes(session))
-    episodes = await queries.list_episodes(session, offset=page.offset, limit=page.size)
-    return render("episodes.html", episodes=episodes, page=page)
+    seasons = await queries.list_seasons(session)
+    season = requested_season()
+    if season is None:
+        page = page_of(EPISODES_PER_PAGE, await queries.count_episodes(session))
+        episodes = await queries.list_episodes(session, offset=page.offset, limit=page.size)
+    else:
+        if season not in seasons:
+            abort(404, f"This show has no season {season}.")
+        page = page_of(EPISODES_PER_PAGE, await queries.count_season_episodes(session, season))
+        episodes = await queries.list_season_episodes(
+            session, season, offset=page.offset, limit=page.size
+        )
+    return render("episodes.html", episodes=episodes, page=page, seasons=seasons, season=season)
+
+
+def requested_season() -> int | None:
+    """Return the season the URL asks for (None: all); 404 for one written oddly.
+
+    Written plainly (`2`, never `02`), as `?page=` is: one URL, one cached page.
+    """
+    raw = request.args.get("season")
+    if raw is None:
+        return None
+    if len(raw) > MAX_SEASON_DIGITS or not PLAIN_NUMBER.fullmatch(raw):
+        abort(404, "A season is a number: /episodes?season=2.")
+    return int(raw)
 
 
 def requested_start() -> int | None:
