@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from podcast_site import queries
-from podcast_site.content.importer import EpisodeChange, ImportReport, import_content, stored_files
+from podcast_site.content.importer import (
+    EpisodeChange,
+    ImportReport,
+    import_content,
+    stored_files,
+    stored_guids,
+)
 from podcast_site.content.reader import ContentError, read_content
 from podcast_site.content.synthetic import write_catalog
 from podcast_site.core.models import Episode
@@ -233,3 +239,19 @@ def test_the_summary_names_twenty_new_episodes_then_counts_the_rest() -> None:
         "25 files: 0 unchanged, 25 read, 0 gone;"
         " 25 created, 0 updated, 0 unchanged, 0 removed; 0 problems; 1.2 s"
     )
+
+
+async def test_a_changed_episode_may_not_take_a_skipped_ones_guid(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path, EPISODE.replace("guests:", "guid: old-host-1\nguests:"))
+    second = EPISODE.replace("number: 1", "number: 2").replace("guests: [ada]", "guests: []")
+    (root / "episodes" / "002-second.md").write_text(second)
+    await import_content(session, read_content(root, await stored_files(session)))
+    # Episode 1 is skipped next time; episode 2 changes, to episode 1's guid.
+    (root / "episodes" / "002-second.md").write_text(
+        second.replace("guests: []", "guid: old-host-1\nguests: []")
+    )
+
+    with pytest.raises(ContentError, match=r"episodes/2: guid also used by episodes/1"):
+        read_content(root, await stored_files(session), stored_guids=await stored_guids(session))

@@ -19,7 +19,12 @@ from sqlalchemy.exc import DBAPIError
 from podcast_site import queries
 from podcast_site.background.mailer import hand_over, smtp_server
 from podcast_site.content.artwork import check_artwork
-from podcast_site.content.importer import import_content, stored_files, unchanged_audio
+from podcast_site.content.importer import (
+    import_content,
+    stored_files,
+    stored_guids,
+    unchanged_audio,
+)
 from podcast_site.content.media import AudioError
 from podcast_site.content.move_in import move_in
 from podcast_site.content.new_episode import NewEpisodeError, parse_release_time, write_new_episode
@@ -99,8 +104,13 @@ async def sync_content(
         async with database.sessionmaker() as session:
             if only_into_empty and await queries.count_episodes(session):
                 return "skipped: the database already has episodes"
-            content = read_content(path, await stored_files(session), force=force)
+            stored, guids = await stored_files(session), await stored_guids(session)
+            # Reading and checking the files takes minutes at 10,000 episodes:
+            # no transaction may sit idle that long (Postgres ends it after 60 s).
+            await session.commit()
+            content = read_content(path, stored, force=force, stored_guids=guids)
             unchanged = await unchanged_audio(session, content.unchanged_episodes)
+            await session.commit()
             audio_checked = check_audio(
                 content, media_folders, require=require_media, unchanged=unchanged
             )

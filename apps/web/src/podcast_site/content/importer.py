@@ -174,6 +174,14 @@ async def stored_files(session: AsyncSession) -> dict[str, FileState]:
     return {row.path: FileState(*row) for row in rows}
 
 
+async def stored_guids(session: AsyncSession) -> dict[str, int]:
+    """Return every episode's kept feed guid (import-feed's), with the episode's number."""
+    rows = await session.execute(
+        select(Episode.guid, Episode.number).where(Episode.guid.is_not(None))
+    )
+    return {guid: number for guid, number in rows if guid is not None}
+
+
 async def unchanged_audio(session: AsyncSession, numbers: Sequence[int]) -> list[AudioClaim]:
     """Return what the rows of the episodes whose files were skipped say of their audio."""
     rows = await session.execute(

@@ -185,10 +185,16 @@ class Content:
 
 
 def read_content(
-    root: Path, stored: Mapping[str, FileState] | None = None, *, force: bool = False
+    root: Path,
+    stored: Mapping[str, FileState] | None = None,
+    *,
+    force: bool = False,
+    stored_guids: Mapping[str, int] | None = None,
 ) -> Content:
     """Read and check the files under `root` that differ from `stored` (all, with `force`).
 
+    `stored_guids` (each kept `guid` and its episode's number, from the
+    database) lets a changed file's guid be checked against the skipped ones.
     Raises ContentError listing every problem of the files read.
     """
     if not root.is_dir():
@@ -275,7 +281,12 @@ def read_content(
     known_guests = {path.stem for path in guest_files}
     known_sponsors = {path.stem for path in sponsor_files}
     seen_numbers = dict(unchanged_episodes)
-    seen_guids: dict[str, int] = {}
+    # The skipped episodes' guids stand as they are in the database.
+    seen_guids = {
+        guid: number
+        for guid, number in (stored_guids or {}).items()
+        if number in unchanged_episodes
+    }
     for episode in episodes:
         name = f"episodes/{episode.meta.number}"
         if episode.meta.number in seen_numbers:
