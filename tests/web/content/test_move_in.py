@@ -28,8 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from podcast_site.app import create_app
 from podcast_site.cli import main
 from podcast_site.content.importer import import_content
-from podcast_site.content.move_in import MANIFEST, move_in
-from podcast_site.content.old_feed import FeedError
+from podcast_site.content.move_in import (
+    MANIFEST,
+    Manifest,
+    MoveReport,
+    Writer,
+    _write_guests,
+    move_in,
+)
+from podcast_site.content.old_feed import FeedError, Item, Person
 from podcast_site.content.reader import read_content
 from podcast_site.core.database import get_database
 from podcast_site.core.settings import Settings
@@ -397,3 +404,17 @@ def test_the_command_says_what_is_wrong_in_one_line(
     error = capsys.readouterr().err
     assert error.startswith("import-feed: http://127.0.0.1:9/feed.xml: cannot be reached")
     assert error.count("\n") == 1
+
+
+def test_guests_whose_names_make_one_slug_get_a_file_each(tmp_path: Path) -> None:
+    people = [Person("Ana Lima", "guest"), Person("Ana  Lima!", "guest"), Person("李娜", "guest")]
+    item = Item("One", "g1", None, 60, "https://old.example/1.mp3", 1, "audio/mpeg", "", "")
+    item.people.extend(people)
+    writer = Writer(tmp_path, Manifest(tmp_path / MANIFEST), MoveReport(), force=False)
+
+    slugs = _write_guests([item], writer)
+
+    assert slugs == {"Ana Lima": "ana-lima", "Ana  Lima!": "ana-lima-2", "李娜": "guest"}
+    assert sorted(path.name for path in (tmp_path / "guests").iterdir()) == [
+        "ana-lima-2.md", "ana-lima.md", "guest.md",
+    ]  # fmt: skip

@@ -79,3 +79,12 @@ def test_an_items_season_type_explicit_flag_and_art_are_read() -> None:
     assert first.image_url == "https://old.example/feed/art/a.jpg"
     assert (second.episode_type, second.season, second.explicit) == ("full", 3, None)
     assert second.image_url is None
+
+
+def test_an_episode_number_is_ascii_digits_or_nothing() -> None:
+    feed = f"""<rss xmlns:itunes="{ITUNES}"><channel><title>S</title>
+      <item><title>A</title><guid>a</guid><itunes:episode>²</itunes:episode></item>
+      <item><title>B</title><guid>b</guid><itunes:episode> 12 </itunes:episode></item>
+    </channel></rss>"""
+    first, second = read_channel(feed.encode(), "feed.xml", None).items
+    assert (first.number, second.number) == (None, 12)

@@ -235,8 +235,16 @@ def _write_guests(items: list[Item], writer: Writer) -> dict[str, str]:
                     person, href=person.href or known.href, img=person.img or known.img
                 )
     slugs: dict[str, str] = {}
+    taken: set[str] = set()
     for person in people.values():
-        slug = slugify(person.name)
+        # Two names can make one slug (or none, in another script): number
+        # the later ones, so no guest's file is written over by another's.
+        base = slug = slugify(person.name) if re.search(r"[A-Za-z0-9]", person.name) else "guest"
+        counter = 1
+        while slug in taken:
+            counter += 1
+            slug = f"{base}-{counter}"
+        taken.add(slug)
         meta: dict[str, Any] = {"name": person.name[:200]}
         if person.img and _https(person.img):
             meta["photo_url"] = person.img
@@ -326,7 +334,11 @@ def _chapters(
     latest = -1
     for chapter in chapters:
         title = str(chapter.get("title") or "").strip()[:200]
-        start = int(float(chapter.get("startTime", -1)))
+        try:
+            start = int(float(chapter.get("startTime", -1)))
+        except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, Infinity
+            report.warnings.append(f"{label}: chapter {title!r} left out: no start time")
+            continue
         # Hidden chapters (toc: false) mark art changes, not places to jump to.
         if not title or chapter.get("toc") is False:
             continue
@@ -354,7 +366,8 @@ def _transcript(item: Item, client: httpx.Client, report: MoveReport, label: str
         return None
     try:
         cues = read_transcript(links[0], fetch(client, links[0].url))
-    except (FeedError, ValueError, KeyError, TypeError) as error:
+    except (FeedError, ValueError, KeyError, TypeError, AttributeError) as error:
+        # AttributeError: JSON of another shape (a list, a number for a text).
         report.warnings.append(f"{label}: transcript not imported: {error}")
         return None
     assert item.duration

@@ -365,7 +365,8 @@ def _text(element: Element | None) -> str | None:
 
 
 def _integer(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
+    # ASCII digits only: isdigit() also takes "²", which int() refuses.
+    return int(text) if text and re.fullmatch(r"[0-9]{1,9}", text.strip()) else None
 
 
 def _item_image(item: Element) -> str | None:
