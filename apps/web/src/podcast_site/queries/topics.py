@@ -3,7 +3,7 @@
 A topic is a tag, stored in the episode's `tags` array (a slug, as the
 content's front matter writes it), not a table of its own: a show has a few
 dozen, and an array keeps an episode one row. The GIN index on it (migration
-0011) finds an episode by tag (`@>`) and by any shared tag (`&&`).
+0014) finds an episode by tag (`@>`) and by any shared tag (`&&`).
 """
 
 from dataclasses import dataclass

@@ -245,11 +245,14 @@ async def preview(token: str) -> ResponseReturnValue:
 
     Never cached, and never indexed: the link is the only way in.
     """
+    session = get_session()
     number = read_preview_token(current_app.config["SECRET_KEY"], token)
-    episode = None if number is None else await queries.get_episode_preview(get_session(), number)
+    episode = None if number is None else await queries.get_episode_preview(session, number)
     if episode is None:
         abort(404, "This preview link is not valid, or it is older than 30 days.")
-    body = render_episode(episode, start=requested_start(), preview=True)
+    # As the page will be: the related episodes are public ones only.
+    related = await queries.list_related_episodes(session, episode.number, episode.tags)
+    body = render_episode(episode, related=related, start=requested_start(), preview=True)
     headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
     return Response(body, headers=headers)
 
