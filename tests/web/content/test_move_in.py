@@ -41,7 +41,7 @@ from podcast_site.content.reader import read_content
 from podcast_site.core.database import get_database
 from podcast_site.core.settings import Settings
 from podcast_site.core.show import DEMO_GUID_NAMESPACE, read_show
-from tests.web.paths import FIXTURE_SITE_FILE, FIXTURES, SITE_FILE
+from tests.web.paths import FIXTURE_SITE_FILE, FIXTURES
 
 FEEDS = FIXTURES / "feeds"
 HOSTS = ("libsyn", "buzzsprout", "anchor", "castopod", "podcasting20")
@@ -87,12 +87,20 @@ def old_host() -> Iterator[str]:
 
 @pytest.fixture
 def site(tmp_path: Path) -> tuple[Path, Path]:
-    """A content folder with no episodes yet and a copy of the demo's site.toml."""
+    """A content folder with no episodes yet and a site.toml still the demo's.
+
+    The tests' own identity with the demo's guid_namespace, which is what
+    marks a site.toml as the demo's: the repository's site.toml is a fork's
+    own show once it is forked (tests/stack/test_fork.py runs these there).
+    """
     content = tmp_path / "content"
     (content / "episodes").mkdir(parents=True)
     (content / "guests").mkdir()
     site_file = tmp_path / "site.toml"
-    shutil.copyfile(SITE_FILE, site_file)
+    own = str(read_show(FIXTURE_SITE_FILE).guid_namespace)
+    site_file.write_text(
+        FIXTURE_SITE_FILE.read_text().replace(own, str(DEMO_GUID_NAMESPACE)), encoding="utf-8"
+    )
     return content, site_file
 
 
