@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -202,6 +202,22 @@ async def test_a_new_file_may_not_take_the_number_of_an_unchanged_one(
 
     with pytest.raises(ContentError, match=r"episodes/1: number also used by hello"):
         await sync(session, root)
+
+
+async def test_a_write_by_anything_else_makes_the_next_import_read_every_file(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    root = write_content(tmp_path)
+    await sync(session, root)
+    # psql, another release's import or a restore: the row is no longer the file's.
+    await session.execute(update(Episode).values(title="Edited in psql"))
+
+    again = await sync(session, root)
+
+    assert (again.files_read, again.files_unchanged) == (2, 0)
+    assert await session.scalar(select(Episode.title)) == "Hello & welcome"
+    # And the import after that skips them again.
+    assert (await sync(session, root)).files_unchanged == 2
 
 
 async def test_a_failed_import_records_no_file(session: AsyncSession, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,15 @@ from sqlalchemy.orm import selectinload
 from podcast_site.content.markdown import render_markdown
 from podcast_site.content.media import find_media, sha256_of
 from podcast_site.content.reader import AudioClaim, Content, ContentError, EpisodeContent, FileState
-from podcast_site.core.models import Base, ContentFile, Episode, Guest, Sponsor
+from podcast_site.core.models import (
+    Base,
+    ContentFile,
+    ContentFilesRevision,
+    ContentRevision,
+    Episode,
+    Guest,
+    Sponsor,
+)
 
 # Episodes written per statement: few enough that a statement stays short and
 # the import's memory small (100 hour-long transcripts are about 6 MB), many
@@ -161,7 +169,17 @@ async def _flush(session: AsyncSession, what: str) -> None:
 
 
 async def stored_files(session: AsyncSession) -> dict[str, FileState]:
-    """Return the state of every file the imports so far stored, by its path."""
+    """Return the state of every file the imports so far stored, by its path.
+
+    None when something else wrote the content tables since the last import
+    (the revision it left has moved): the rows may then no longer be what
+    the files said, so every file is read and compared again.
+    """
+    still_current = (
+        select(ContentFilesRevision.id)
+        .join(ContentRevision, ContentRevision.revision == ContentFilesRevision.revision)
+        .exists()
+    )
     rows = await session.execute(
         select(
             ContentFile.path,
@@ -169,7 +187,7 @@ async def stored_files(session: AsyncSession) -> dict[str, FileState]:
             ContentFile.mtime_ns,
             ContentFile.sha256,
             ContentFile.episode_number,
-        )
+        ).where(still_current)
     )
     return {row.path: FileState(*row) for row in rows}
 
@@ -272,6 +290,16 @@ async def _record_files(session: AsyncSession, content: Content) -> None:
     for start in range(0, len(content.gone), FILE_BATCH):
         gone = content.gone[start : start + FILE_BATCH]
         await session.execute(delete(ContentFile).where(ContentFile.path.in_(gone)))
+    # Last, after every content write of this transaction: the revision they left.
+    statement = insert(ContentFilesRevision).from_select(
+        ["id", "revision"], select(literal(1), ContentRevision.revision)
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ContentFilesRevision.id],
+            set_={"revision": statement.excluded.revision},
+        )
+    )
 
 
 async def _import_episodes(

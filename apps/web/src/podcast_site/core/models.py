@@ -262,6 +262,21 @@ class ContentFile(Base):
     episode_number: Mapped[int | None]
 
 
+class ContentFilesRevision(Base):
+    """The content revision the last import left, so the next knows content_files still holds.
+
+    Anything else that writes the content tables (psql, another release's
+    import, a restore) changes the revision: the file states then describe
+    rows that may no longer be there, and the next import reads every file.
+    """
+
+    __tablename__ = "content_files_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    revision: Mapped[uuid.UUID]
+
+
 class EpisodeDownload(Base):
     """How many listeners downloaded an episode on one day; nothing about who."""
 

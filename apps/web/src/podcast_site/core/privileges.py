@@ -20,6 +20,7 @@ WEB_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "episode_sponsors": ("SELECT",),
     # The import's bookkeeping (migrate writes it), not content: none of web's business.
     "content_files": (),
+    "content_files_revision": (),
     "episode_downloads": ("SELECT", "INSERT", "UPDATE"),
     "episode_app_downloads": ("SELECT", "INSERT", "UPDATE"),
     "newsletter_subscribers": ("SELECT", "INSERT", "UPDATE"),
