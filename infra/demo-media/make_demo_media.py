@@ -6,8 +6,10 @@ MP3 (LAME: mono, 16 kHz, 16 kbit/s) in content/media/audio/; the transcript
 is cut to what was spoken, with each paragraph's real time, its chapters are
 moved to match, and audio_url, audio_bytes and duration in its front matter
 are set to the file's. For each guest: a placeholder
-portrait (initials on a colour of its own) in content/media/guests/. And the
-cover art, 1400 px square, with the show's name from site.toml.
+portrait (initials on a colour of its own) in content/media/guests/. The
+cover art, 1400 px square, with the show's name from site.toml. And for each
+episode whose image_url names a file in art/, its own art: the cover's
+look, with the episode's title.
 
 Run in its image (infra/demo-media/Dockerfile) by `make demo-media`, from the
 repository root. Only the demo content needs it; a real show has real media.
@@ -208,12 +210,50 @@ def make_cover(show: dict[str, str]) -> None:
     print(MEDIA / "cover.png")
 
 
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Break text into lines no wider than width in that font."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def make_episode_art(show: dict[str, str]) -> None:
+    """Draw the art of each episode that names art/<file>.png: its title on a colour of its own."""
+    size = 1400
+    for path in sorted((CONTENT / "episodes").glob("*.md")):
+        meta = frontmatter.load(path).metadata
+        name = str(meta.get("image_url") or "")
+        if not name.startswith("art/"):
+            continue
+        image = Image.new("RGB", (size, size), colour(path.stem))
+        draw = ImageDraw.Draw(image)
+        draw.text((size / 2, 170), show["name"], font=ImageFont.load_default(size=80),
+                  fill="#ffffff", anchor="mm")  # fmt: skip
+        font = ImageFont.load_default(size=130)
+        lines = wrap(str(meta["title"]), font, size - 240)
+        top = 700 - 80 * (len(lines) - 1)
+        for number, line in enumerate(lines):
+            draw.text((size / 2, top + 160 * number), line, font=font, fill="#ffffff", anchor="mm")
+        kind = meta.get("episode_type", "full")
+        label = f"Episode {meta['number']}" if kind == "full" else str(kind).title()
+        draw.text((size / 2, 1230), label, font=ImageFont.load_default(size=80),
+                  fill="#e6ebf5", anchor="mm")  # fmt: skip
+        (MEDIA / name).parent.mkdir(parents=True, exist_ok=True)
+        image.save(MEDIA / name, optimize=True)
+        print(MEDIA / name)
+
+
 def main() -> int:
     """Make all of it, from the repository root."""
     show = tomllib.loads(Path("site.toml").read_text())
     make_audio(show)
     make_portraits()
     make_cover(show)
+    make_episode_art(show)
     return 0
 
 

@@ -263,6 +263,15 @@ def test_search_finds_episodes(page: tuple[Page, list[str]]) -> None:
     assert errors == []
 
 
+def test_the_home_page_and_each_trailer_pass_axe(page: tuple[Page, list[str]]) -> None:
+    browser, errors = page
+    trailers = [e for e in SITE.episodes if e.meta.episode_type == "trailer"]
+    for path in ["/"] + [f"/episodes/show/{e.meta.number}/{e.slug}" for e in trailers]:
+        open_fresh(browser, path)
+        assert accessibility_violations(browser) == [], path
+    assert errors == []
+
+
 def test_every_main_page_loads_without_a_console_error(page: tuple[Page, list[str]]) -> None:
     browser, errors = page
     for path in ("/", "/episodes", "/guests", "/sponsors", "/blog/", "/episodes/rss"):

@@ -50,6 +50,22 @@ def test_the_cover_and_the_guests_portraits_are_served(client: httpx.Client) -> 
             assert client.get(httpx.URL(src).path).status_code == 200, src
 
 
+def test_each_episodes_art_is_on_its_page_and_served(client: httpx.Client) -> None:
+    # Art on this site (not elsewhere, at an https:// URL), of the episodes that are public.
+    with_art = [
+        e
+        for e in SITE.episodes
+        if e.meta.image_url and not e.meta.image_url.startswith("https://")
+        and e.meta.status == "published"
+    ]  # fmt: skip
+    for episode in with_art:
+        page = client.get(f"/episodes/show/{episode.meta.number}/{episode.slug}").text
+        (src,) = re.findall(r'<img class="episode-art" src="([^"]+)"', page)
+        assert src.endswith(f"/{episode.meta.image_url}"), src
+        art = client.get(httpx.URL(src).path)
+        assert art.status_code == 200 and art.headers["Content-Type"].startswith("image/"), src
+
+
 def test_no_link_into_the_site_is_broken(client: httpx.Client) -> None:
     """Follow every same-site link from the home page and the blog, like a link checker."""
     base = str(client.base_url)

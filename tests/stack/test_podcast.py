@@ -16,6 +16,7 @@ from tests.web.paths import SITE_FILE
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 ATOM = "{http://www.w3.org/2005/Atom}"
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 # The namespace's own, for podcast:guid (a UUIDv5 of the feed's URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 IDENTITY = read_show(SITE_FILE)
@@ -89,6 +90,21 @@ def test_every_transcript_and_chapters_file_the_feed_links_answers(client: httpx
         assert [c["title"] for c in document["chapters"]] == [
             c.title for c in episode.meta.chapters
         ]
+
+
+def test_the_feed_names_every_trailer_and_numbers_none(client: httpx.Client) -> None:
+    channel = ElementTree.fromstring(client.get("/episodes/rss").content).find("channel")
+    assert channel is not None
+    trailers = [e for e in SITE.episodes if e.meta.episode_type == "trailer"]
+    named = [trailer.get("url", "") for trailer in channel.findall(f"{PODCAST}trailer")]
+    assert sorted(named) == sorted(
+        f"{client.base_url}/episodes/download/{e.meta.number}/{e.slug}.mp3" for e in trailers
+    )
+    items = {item.findtext("link"): item for item in channel.findall("item")}
+    for trailer in trailers:
+        item = items[f"{client.base_url}/episodes/show/{trailer.meta.number}/{trailer.slug}"]
+        assert item.findtext(f"{ITUNES}episodeType") == "trailer"
+        assert item.find(f"{ITUNES}episode") is None and item.find(f"{PODCAST}episode") is None
 
 
 def test_guests_in_the_feed_link_their_pages(client: httpx.Client) -> None:

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from podcast_site.core.show import PODCAST_APPS, SiteFileError, SubscribeLink, read_show
+from podcast_site.core.show import (
+    APPLE_CATEGORIES,
+    PODCAST_APPS,
+    SiteFileError,
+    SubscribeLink,
+    read_show,
+)
 from tests.web.helpers import page_text
 from tests.web.paths import FIXTURE_SITE_FILE, FORKING_GUIDE, SITE_FILE
 
@@ -199,3 +205,52 @@ def test_a_rule_that_counts_needs_its_start(tmp_path: Path) -> None:
     site_file.write_text(base + " dtstart = 2027-03-01T06:00:00+01:00 }\n")
     frequency = read_show(site_file).update_frequency
     assert frequency is not None and frequency.start == "2027-03-01T05:00:00Z"
+
+
+def site_with_category(tmp_path: Path, category: str, subcategory: str | None = None) -> Path:
+    """Write the fixture's site.toml with another category (and a subcategory)."""
+    site_file = tmp_path / "site.toml"
+    text = FIXTURE_SITE_FILE.read_text().replace(
+        'category = "Technology"', f"category = {category!r}"
+    )
+    site_file.write_text(text + (f"subcategory = {subcategory!r}\n" if subcategory else ""))
+    return site_file
+
+
+def test_apples_list_has_its_19_categories_and_91_subcategories() -> None:
+    assert len(APPLE_CATEGORIES) == 19
+    assert sum(len(subcategories) for subcategories in APPLE_CATEGORIES.values()) == 91
+
+
+@pytest.mark.parametrize(
+    ("category", "subcategory"),
+    [("Technology", None), ("Education", "How To"), ("Health & Fitness", "Mental Health"),
+     ("TV & Film", "After Shows"), ("True Crime", None)],
+)  # fmt: skip
+def test_a_category_apple_lists_is_taken(
+    tmp_path: Path, category: str, subcategory: str | None
+) -> None:
+    show = read_show(site_with_category(tmp_path, category, subcategory))
+    assert (show.category, show.subcategory) == (category, subcategory)
+
+
+@pytest.mark.parametrize(
+    ("category", "subcategory", "problem"),
+    [("Tech", None, "category: Value error, 'Tech' is not one of Apple Podcasts' categories;"
+      ' did you mean "Technology"?'),
+     ("technology", None, "category: Value error, 'technology' is not one of Apple Podcasts'"
+      ' categories; did you mean "Technology"?'),
+     ("Health and Fitness", None, "category: Value error, 'Health and Fitness' is not one of"
+      " Apple Podcasts' categories; did you mean \"Health & Fitness\"?"),
+     ("Education", "How-To", "subcategory: Value error, 'How-To' is not one of Apple Podcasts'"
+      " 'Education' subcategories; did you mean \"How To\"?"),
+     ("Technology", "Tech News", "subcategory: Value error, Apple Podcasts' 'Technology' has"
+      " no subcategories: leave it out")],
+)  # fmt: skip
+def test_a_category_apple_does_not_list_is_one_line_naming_the_closest(
+    tmp_path: Path, category: str, subcategory: str | None, problem: str
+) -> None:
+    site_file = site_with_category(tmp_path, category, subcategory)
+    with pytest.raises(SiteFileError) as raised:
+        read_show(site_file)
+    assert str(raised.value) == f"{site_file}: {problem}"

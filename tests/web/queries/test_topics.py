@@ -50,6 +50,7 @@ async def test_related_episodes_share_most_tags_then_are_newest(session: AsyncSe
     await add_episode(session, 3, tags=["docker"])  # shares one, older
     await add_episode(session, 4, tags=["tls"])  # shares one, newer
     await add_episode(session, 5, tags=["postgres"])  # shares none
+    await add_episode(session, 6, tags=["caddy", "tls"], episode_type="trailer")  # no episode
     await add_unreleased(session, ["caddy", "tls", "docker"])
 
     related = await queries.list_related_episodes(session, 1, ["caddy", "tls", "docker"])

@@ -25,7 +25,7 @@ from podcast_site.core.settings import Settings
 from podcast_site.queries import add_download_salt
 from podcast_site.web.page_cache import get_page_caches
 from tests.web.factories import add_episode, add_guest, add_sponsor, record_download
-from tests.web.helpers import page_text, parse_html
+from tests.web.helpers import linked_data, meta_properties, page_text, parse_html
 
 TRANSCRIPT = "[00:00:00] Jordan: Welcome <back>.\n\n[00:00:05] Ada: Thanks & hello.\n\nApplause."
 
@@ -70,13 +70,17 @@ async def test_pages_and_lists_say_the_season_and_a_trailer_or_bonus(
     await add_episode(session, 3, episode_type="bonus")
     await add_episode(session, 4)
 
-    assert "Episode #1 · Season 2 · Trailer ·" in await page_text(
-        client, "/episodes/show/1/episode-1"
-    )
+    # A trailer shows no number, as podcast apps show none: its number only names its URL.
+    trailer = await page_text(client, "/episodes/show/1/episode-1")
+    assert '<p class="meta">Season 2 · Trailer ·' in trailer and "#1" not in trailer
+    assert "<title>Episode 1 · " in trailer
+    (described,) = linked_data(parse_html(trailer))
+    assert "episodeNumber" not in described
     assert "Episode #3 · Bonus ·" in await page_text(client, "/episodes/show/3/episode-3")
     assert "Episode #4 ·\n" in await page_text(client, "/episodes/show/4/episode-4")
     for listing in (await page_text(client, "/"), await page_text(client, "/episodes")):
         assert "Season 2 · Trailer" in listing and "Bonus" in listing
+        assert "#1</span>" not in listing and '"episode-number">1<' not in listing
         # Each of the two episodes of season 2, and /episodes' link to the season.
         assert listing.count("Season 2") == (3 if 'aria-label="Seasons"' in listing else 2)
 
@@ -566,3 +570,33 @@ async def test_the_episode_list_comes_a_page_at_a_time(
     # An Arabic 1, and a page with a leading zero (one URL per page).
     for missing in ("3", "0", "-1", "two", "99999999999", "%D9%A1", "02"):
         assert (await client.get(f"/episodes?page={missing}")).status_code == 404, missing
+
+
+async def test_an_episode_page_shows_its_own_art_or_the_cover(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, title="With art", image_url="art/1.png")
+    await add_episode(session, 2)
+
+    with_art = parse_html(await page_text(client, "/episodes/show/1/episode-1"))
+    art = with_art.find(".//{*}article/{*}img[@class='episode-art']")
+    assert art is not None
+    assert (art.get("src") or "").endswith("/media/art/1.png")
+    assert (art.get("width"), art.get("height"), art.get("alt")) == (
+        "200", "200", "The art of “With art”"
+    )  # fmt: skip
+    # Shared links show the episode's art too.
+    shared = meta_properties(with_art)
+    assert shared["og:image"].endswith("/media/art/1.png")
+    assert shared["og:image:alt"] == "The art of “With art”"
+    (described,) = linked_data(with_art)
+    assert described["image"].endswith("/media/art/1.png")
+
+    without = parse_html(await page_text(client, "/episodes/show/2/episode-2"))
+    cover = without.find(".//{*}article/{*}img[@class='episode-art']")
+    assert cover is not None
+    assert (cover.get("src"), cover.get("alt")) == (
+        "/media/cover.png",
+        "The cover art of Test Cast",
+    )
+    assert meta_properties(without)["og:image"] == "http://localhost/media/cover.png"

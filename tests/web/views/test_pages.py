@@ -310,3 +310,41 @@ async def test_an_episode_page_links_its_topics_and_related_episodes(
     assert related is not None
     titles = [link.text for link in related.iterfind(".//{*}a")]
     assert titles == ["#3: Shares two", "#2: Shares one"]
+
+
+async def test_the_home_plays_the_newest_episode_not_a_trailer_and_shows_its_art(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, title="The first one")
+    await add_episode(session, 2, title="The newest one", image_url="art/2.png")
+    await add_episode(session, 3, title="The trailer", episode_type="trailer")
+
+    document = parse_html(await page_text(client, "/"))
+
+    newest = document.find(".//{*}section[@aria-labelledby='newest']")
+    assert newest is not None
+    assert "The newest one" in "".join(newest.itertext())
+    player = newest.find(".//{*}audio")
+    assert player is not None and player.get("src") == "/episodes/download/2/episode-2.mp3"
+    art = newest.find(".//{*}img")
+    assert art is not None and art.get("class") == "episode-art"
+    assert (art.get("src") or "").endswith("/media/art/2.png")
+    assert (art.get("width"), art.get("height")) == ("120", "120")
+    assert art.get("alt") == "The art of “The newest one”"
+    # The trailer is still the newest in the list, labelled and unnumbered.
+    items = document.findall(".//{*}ol[@class='episode-list']/{*}li")
+    assert "The trailer" in "".join(items[0].itertext())
+    assert "#3" not in "".join(items[0].itertext())
+
+
+async def test_the_home_of_a_show_with_a_trailer_alone_plays_it(
+    client: Client, session: AsyncSession
+) -> None:
+    await add_episode(session, 1, title="Coming soon", episode_type="trailer")
+
+    document = parse_html(await page_text(client, "/"))
+
+    newest = document.find(".//{*}section[@aria-labelledby='newest']")
+    assert newest is not None and "Coming soon" in "".join(newest.itertext())
+    # Without art of its own: the cover is just above, so no second picture.
+    assert newest.find(".//{*}img") is None

@@ -1,9 +1,11 @@
 """Read the show's identity from site.toml: its name, host, feed details, artwork and apps."""
 
+import difflib
 import re
 import tomllib
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -166,6 +168,66 @@ class SubscribeLink(BaseModel):
         return PODCAST_APPS[self.app].name if self.app else self.name or ""
 
 
+# Apple Podcasts' categories and their subcategories, as its page lists them
+# (https://podcasters.apple.com/support/1691-apple-podcasts-categories); a
+# feed naming another is filed nowhere. Other directories map from these.
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": (
+        "Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit",
+    ),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": (
+        "Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality",
+    ),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": (
+        "Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+        "Home & Garden", "Video Games",
+    ),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": (
+        "Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
+        "Sports News", "Tech News",
+    ),
+    "Religion & Spirituality": (
+        "Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality",
+    ),
+    "Science": (
+        "Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+        "Natural Sciences", "Nature", "Physics", "Social Sciences",
+    ),
+    "Society & Culture": (
+        "Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships",
+    ),
+    "Sports": (
+        "Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey",
+        "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness",
+        "Wrestling",
+    ),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}  # fmt: skip
+
+
+def one_of(value: str, valid: Iterable[str], what: str) -> str:
+    """Refuse a value not among `valid`, naming the closest one (Apple matches exactly)."""
+    choices = list(valid)
+    if value in choices:
+        return value
+    by_case = {choice.casefold(): choice for choice in choices}
+    closest = by_case.get(value.casefold()) or next(
+        iter(difflib.get_close_matches(value, choices, n=1, cutoff=0)), None
+    )
+    hint = f'; did you mean "{closest}"?' if closest else ""
+    raise ValueError(f"{value!r} is not {what}{hint}")
+
+
 def known_time_zone(name: str) -> str:
     """Refuse a time zone that the IANA database (tzdata) does not know."""
     try:
@@ -218,6 +280,28 @@ class Show(BaseModel):
     # apps subscribed there fetch it within minutes instead of at their next poll.
     websub_hubs: list[HttpsUrl] = []
 
+    @field_validator("category")
+    @classmethod
+    def category_is_apples(cls, category: str) -> str:
+        """Refuse a category Apple Podcasts does not list (APPLE_CATEGORIES)."""
+        return one_of(category, APPLE_CATEGORIES, "one of Apple Podcasts' categories")
+
+    @field_validator("subcategory")
+    @classmethod
+    def subcategory_is_the_categorys(
+        cls, subcategory: str | None, info: ValidationInfo
+    ) -> str | None:
+        """Refuse a subcategory that Apple Podcasts does not list under the category."""
+        category = info.data.get("category")
+        if subcategory is None or category is None:  # None: the category itself was refused
+            return subcategory
+        subcategories = APPLE_CATEGORIES[category]
+        if not subcategories:
+            raise ValueError(f"Apple Podcasts' {category!r} has no subcategories: leave it out")
+        return one_of(
+            subcategory, subcategories, f"one of Apple Podcasts' {category!r} subcategories"
+        )
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         """Return the show's time zone."""
@@ -225,7 +309,7 @@ class Show(BaseModel):
 
 
 def read_show(path: Path) -> Show:
-    """Read and check site.toml; raise SiteFileError naming every problem."""
+    """Read and check site.toml; raise SiteFileError naming every problem, one a line."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -236,6 +320,8 @@ def read_show(path: Path) -> Show:
         return Show.model_validate(data)
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in error.errors()]
+        if len(problems) == 1:
+            raise SiteFileError(f"{path}: {problems[0]}") from error
         raise SiteFileError(f"{path} has problems:\n  " + "\n  ".join(problems)) from error
 
 

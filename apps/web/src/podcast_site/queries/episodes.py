@@ -96,7 +96,14 @@ class EpisodeItem:
     episode_type: str
     # Its topics, each a link to the topic's page.
     tags: list[str]
+    # Its own art (a media path or https:// URL); None: the show's cover.
+    image_url: str | None
     guests: tuple[GuestLink, ...]
+
+    @property
+    def numbered(self) -> bool:
+        """Say whether pages show its number: a trailer's names only its URL, as apps show none."""
+        return self.episode_type != "trailer"
 
     @property
     def label(self) -> str | None:
@@ -115,7 +122,6 @@ class FullEpisode(EpisodeItem):
     youtube_id: str | None
     show_notes_html: str
     chapters: list[ChapterRow]
-    image_url: str | None
     explicit: bool | None
     guid: str | None
     sponsors: tuple[SponsorCard, ...]
@@ -158,12 +164,12 @@ def sponsors_of_episode() -> ColumnElement[Any]:
 ITEM_COLUMNS = (
     Episode.number, Episode.slug, Episode.title, Episode.summary, Episode.published_at,
     Episode.duration_seconds, Episode.audio_url, Episode.has_transcript.label("has_transcript"),
-    Episode.season, Episode.episode_type, Episode.tags,
+    Episode.season, Episode.episode_type, Episode.tags, Episode.image_url,
 )  # fmt: skip
 
 PAGE_COLUMNS = (
     Episode.audio_bytes, Episode.youtube_id, Episode.show_notes_html, Episode.chapters,
-    Episode.image_url, Episode.explicit, Episode.guid,
+    Episode.explicit, Episode.guid,
 )  # fmt: skip
 
 # The feed lists no sponsors: an empty list in their place costs nothing.

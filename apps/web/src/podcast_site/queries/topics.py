@@ -59,9 +59,16 @@ TOPIC_EPISODES = compile_for_driver(page_of_items(TOPIC_NUMBERS))
 SHARED_TAGS = (
     select(func.count()).select_from(tag).where(tag.c.tag == func.any(TAGS)).scalar_subquery()
 )
+# "More like this" offers episodes to listen to next: a trailer previews the
+# show the listener is already in.
 RELATED = compile_for_driver(
     select(Episode.number, Episode.slug, Episode.title, Episode.published_at)
-    .where(is_public(), Episode.tags.overlap(TAGS), Episode.number != bindparam("number"))
+    .where(
+        is_public(),
+        Episode.tags.overlap(TAGS),
+        Episode.number != bindparam("number"),
+        Episode.episode_type != "trailer",
+    )
     .order_by(SHARED_TAGS.desc(), Episode.number.desc())
     .limit(bindparam("limit", type_=Integer))
 )

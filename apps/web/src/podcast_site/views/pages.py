@@ -18,13 +18,27 @@ GUEST_PAGE_EPISODES = 20
 TOPIC_PAGE_EPISODES = 20
 
 
+def episode_to_play(episodes: list[queries.EpisodeItem]) -> queries.EpisodeItem | None:
+    """Pick the newest episode that is not a trailer; a show with trailers alone, its newest.
+
+    A listener who comes back wants the newest episode, not the preview
+    they may have heard already (Apple and Castopod show trailers apart).
+    """
+    return next((e for e in episodes if e.episode_type != "trailer"), next(iter(episodes), None))
+
+
 @blueprint.get("/")
 @cached_page()
 async def home() -> ResponseReturnValue:
     """Show the show's cover and tagline, the newest episode's player, the latest episodes."""
     episodes = await queries.list_episodes(get_session(), limit=HOME_PAGE_EPISODES)
     show = get_show()
-    return render("home.html", episodes=episodes, linked_data=linked_data.podcast_series(show))
+    return render(
+        "home.html",
+        episodes=episodes,
+        newest=episode_to_play(episodes),
+        linked_data=linked_data.podcast_series(show),
+    )
 
 
 @blueprint.get("/guests")

@@ -74,6 +74,7 @@ def podcast_series(show: Show) -> LinkedData:
 def podcast_episode(show: Show, episode: FullEpisode) -> LinkedData:
     """Describe an episode, for its page: its audio, its show, its host and guests."""
     duration = iso_duration(episode.duration_seconds)
+    cover = absolute_url(show.cover_art)
     described: LinkedData = {
         "@context": CONTEXT,
         "@type": "PodcastEpisode",
@@ -82,9 +83,8 @@ def podcast_episode(show: Show, episode: FullEpisode) -> LinkedData:
         "description": episode.summary,
         "datePublished": local_day(episode.published_at).isoformat(),
         "duration": duration,
-        "episodeNumber": episode.number,
         "inLanguage": show.language,
-        "image": absolute_url(show.cover_art),
+        "image": media_url(episode.image_url) if episode.image_url else cover,
         "associatedMedia": {
             "@type": "MediaObject",
             "contentUrl": download_url(episode, external=True),
@@ -94,6 +94,8 @@ def podcast_episode(show: Show, episode: FullEpisode) -> LinkedData:
         "partOfSeries": series(show),
         "author": host(show),
     }
+    if episode.numbered:  # a trailer's number only names its URL
+        described["episodeNumber"] = episode.number
     if episode.guests:
         described["actor"] = [guest(person) for person in episode.guests]
     return described
