@@ -301,7 +301,9 @@ def import_catalog(stack: Stack, episodes: int) -> str:
         except pytest.fail.Exception as error:
             if attempt == "first":
                 raise
-            problem = error.msg.strip().splitlines()[-1]
+            # What the import said, not make's own `*** Error` line.
+            said = [line for line in (error.msg or "").splitlines() if " failed " in line]
+            problem = said[-1].strip() if said else "see `make import`"
             timings.append((time.monotonic() - started, f"FAILED: {problem}"))
             continue
         summary = printed.strip().splitlines()
