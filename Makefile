@@ -214,7 +214,7 @@ fmt: check-docker
 test-stack: check-docker
 	@$(SCRIPTS)/test.sh stack
 
-.PHONY: bench ## Load a private copy of the site with wrk; print req/s, latency, memory (BENCH_EPISODES=1000: a big catalog)
+.PHONY: bench ## Load private copies of the site with wrk; results in docs/performance-results.md (BENCH_SCALES=25,1000,10000)
 bench: check-docker
 	@$(SCRIPTS)/bench.sh
 

@@ -68,3 +68,19 @@ async def test_related_episodes_stop_at_the_limit_and_need_a_tag(session: AsyncS
     assert [episode.number for episode in related] == [8, 7, 6, 5, 4]
     assert len(related) == queries.RELATED_EPISODES
     assert await queries.list_related_episodes(session, 9, []) == []
+
+
+async def test_related_episodes_that_share_every_tag_come_before_newer_ones_that_share_fewer(
+    session: AsyncSession,
+) -> None:
+    await add_episode(session, 1, tags=["caddy", "tls"])  # the episode itself
+    for number in (2, 3):
+        await add_episode(session, number, tags=["caddy", "tls", "http3"])  # every tag, and more
+    await add_episode(session, 4, tags=["tls"])  # one, newest
+    await add_unreleased(session, ["caddy", "tls"])
+
+    related = await queries.list_related_episodes(session, 1, ["caddy", "tls"])
+    assert [episode.number for episode in related] == [3, 2, 4]
+    # Enough that share every tag: the newer one that shares fewer is left out.
+    related = await queries.list_related_episodes(session, 1, ["caddy", "tls"], limit=2)
+    assert [episode.number for episode in related] == [3, 2]
