@@ -219,6 +219,14 @@ def mail_to(site: Mailbox, email: str, seconds: float) -> str:
     raise AssertionError(f"no mail to {email} within {seconds} s:\n{site.mail()}")
 
 
+def sql(stack: Stack, query: str, database: str = "podcast") -> str:
+    """Run SQL with psql inside the db container and return the bare result."""
+    return stack.compose(
+        "exec", "-T", "db", "psql", "--username=podcast", f"--dbname={database}",
+        "--no-align", "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
+    ).strip()  # fmt: skip
+
+
 def sign_up(client: httpx.Client, email: str) -> None:
     """Sign up with the newsletter form, as a visitor does."""
     assert 'action="/newsletter"' in client.get("/newsletter").text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack.conftest import Stack, running_stack, sign_up, stack_name
+from tests.stack.conftest import Stack, running_stack, sign_up, sql, stack_name
 from tests.stack.test_site import NEWEST
 
 
@@ -19,14 +19,6 @@ def drill_stack() -> Iterator[Stack]:
     """A stack of its own: the drill destroys its database."""
     with running_stack(stack_name("drilltest")) as stack:
         yield stack
-
-
-def sql(stack: Stack, query: str, database: str = "podcast") -> str:
-    """Run SQL with psql inside the db container and return the bare result."""
-    return stack.compose(
-        "exec", "-T", "db", "psql", "--username=podcast", f"--dbname={database}",
-        "--no-align", "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
-    ).strip()  # fmt: skip
 
 
 def distinctive_data(stack: Stack) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.stack.conftest import REPO_DIR, Stack, sign_up
+from tests.stack.conftest import REPO_DIR, Stack, sign_up, sql
 
 # Whoever a fork names in its site.toml.
 OWNER = tomllib.loads((REPO_DIR / "site.toml").read_text())["owner_email"]
@@ -52,14 +52,6 @@ def started_in(mail: str) -> str:
 def cleared_in(mail: str) -> str:
     """Return the part of an alert that lists the problems that cleared."""
     return mail.split("Cleared (")[1] if "Cleared (" in mail else ""
-
-
-def sql(stack: Stack, query: str) -> str:
-    """Run SQL in the site's database, as `make psql` does; return the bare result."""
-    return stack.compose(
-        "exec", "-T", "db", "psql", "--username=podcast", "--dbname=podcast", "--no-align",
-        "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
-    ).strip()  # fmt: skip
 
 
 def test_an_old_backup_is_mailed_once_when_it_starts_and_once_when_it_clears(
