@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.stack.conftest import REPO_DIR, Stack, sign_up, sql
 
@@ -15,20 +14,6 @@ from tests.stack.conftest import REPO_DIR, Stack, sign_up, sql
 OWNER = tomllib.loads((REPO_DIR / "site.toml").read_text())["owner_email"]
 # A real small disk: tests/compose.yaml gives the runner this 8 MiB tmpfs.
 SMALL_DISK = Path("/small-disk")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def catcher_known_by_name(stack: Stack) -> None:
-    """Restart the mail catcher, so that new containers find it by name again.
-
-    Docker 20.10 forgets the names of running containers, for containers
-    started later, once a swarm is left (test_swarm.py runs before this);
-    a restart registers the name again. mail-owner runs in a new container.
-    """
-    stack.compose("restart", "mailcatcher")
-    # Until its healthcheck passes, make doctor reports it "starting": a
-    # problem of its own in the first test's mail.
-    stack.compose("up", "--wait", "--no-deps", "mailcatcher")
 
 
 def owner_mails(stack: Stack) -> list[str]:
