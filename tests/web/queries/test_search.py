@@ -36,3 +36,31 @@ async def test_the_snippet_marks_the_match(session: AsyncSession) -> None:
     (hit,) = (await queries.search_episodes(session, "restore")).hits
 
     assert f"{queries.HIGHLIGHT_START}restore{queries.HIGHLIGHT_STOP}" in hit.snippet
+
+
+async def test_the_total_stops_at_the_cap_and_says_so(session: AsyncSession) -> None:
+    for number in range(1, queries.MAX_SEARCH_RESULTS + 1):
+        await add_episode(session, number, summary="Caching again.")
+    await add_episode(session, queries.MAX_SEARCH_RESULTS + 1, summary="Caching, the last.")
+
+    capped = await queries.search_episodes(session, "caching")
+    exact = await queries.search_episodes(session, "caching -last")
+
+    assert (capped.total, capped.capped) == (queries.MAX_SEARCH_RESULTS, True)
+    assert (exact.total, exact.capped) == (queries.MAX_SEARCH_RESULTS, False)
+
+
+async def test_transcript_matches_are_read_only_for_the_pages_that_reach_them(
+    session: AsyncSession,
+) -> None:
+    await add_episode(session, 1, transcript="[00:00:01] Ada: backups")
+    for number in range(2, 5):
+        await add_episode(session, number, title=f"Backups, part {number}")
+
+    ranked = await queries.search_episodes(session, "backups", limit=3)
+    both = await queries.search_episodes(session, "backups", offset=2, limit=2)
+
+    assert [hit.number for hit in ranked.hits] == [4, 3, 2] and ranked.total == 4
+    assert [(hit.number, hit.matched_in_transcript_only) for hit in both.hits] == [
+        (2, False), (1, True),
+    ]  # fmt: skip

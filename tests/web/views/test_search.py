@@ -6,6 +6,7 @@ import pytest
 from quart.typing import TestClientProtocol as Client
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from podcast_site import queries
 from tests.web.factories import add_episode
 from tests.web.helpers import page_text
 
@@ -63,6 +64,26 @@ async def test_results_come_a_page_at_a_time_ranked_matches_first(
     second = await page_text(client, "/search?q=backups&page=2")
     assert "#6<" in second and "#1<" in second and "#7<" not in second
     await page_text(client, "/search?q=backups&page=3", status=404)
+
+
+async def test_counting_stops_past_the_results_a_search_shows(
+    client: Client, session: AsyncSession
+) -> None:
+    for number in range(1, queries.MAX_SEARCH_RESULTS + 3):
+        await add_episode(session, number, transcript="[00:00:01] Ada: a word on backups")
+    first = await page_text(client, "/search?q=backups")
+    assert f"More than {queries.MAX_SEARCH_RESULTS} episodes found" in first
+    last_page = queries.MAX_SEARCH_RESULTS // 20
+    assert f"Page 1 of {last_page}" in first
+    last = await page_text(client, f"/search?q=backups&page={last_page}")
+    assert "#3<" in last and "#2<" not in last  # newest first, the oldest two not shown
+    await page_text(client, f"/search?q=backups&page={last_page + 1}", status=404)
+
+
+async def test_a_trailer_is_found_without_a_number(client: Client, session: AsyncSession) -> None:
+    await add_episode(session, 9, title="Backups, the trailer", episode_type="trailer")
+    page = await page_text(client, "/search?q=backups")
+    assert "Backups, the trailer" in page and "#9" not in page
 
 
 async def test_an_empty_query_shows_just_the_form(client: Client) -> None:

@@ -80,6 +80,7 @@ from podcast_site.queries.revision import get_content_revision
 from podcast_site.queries.search import (
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
+    MAX_SEARCH_RESULTS,
     SearchHit,
     SearchHits,
     search_episodes,
@@ -176,4 +177,5 @@ __all__ = [
     "record_announcement",
     "record_download",
     "search_episodes",
+    "MAX_SEARCH_RESULTS",
 ]

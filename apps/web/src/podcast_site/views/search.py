@@ -38,6 +38,8 @@ async def search() -> ResponseReturnValue:
     number = requested_page()  # first: a made-up `page` is a 404, not a form to cache
     if not text:
         return render("search.html", query=text)
+    if (number - 1) * RESULTS_PER_PAGE >= queries.MAX_SEARCH_RESULTS:
+        abort(404)  # past the results a search shows, however many match
     found = await queries.search_episodes(
         get_session(), text, offset=(number - 1) * RESULTS_PER_PAGE, limit=RESULTS_PER_PAGE
     )

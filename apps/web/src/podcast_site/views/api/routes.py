@@ -120,6 +120,7 @@ async def search(query_args: SearchQuery) -> SearchResults:
     return SearchResults(
         query=text,
         total=found.total,
+        capped=found.capped,
         items=[
             SearchResult(
                 number=hit.number,

@@ -96,6 +96,9 @@ class SearchResults(BaseModel):
     """Results for one query, best first."""
 
     query: str
-    # How many episodes match in all: `limit` caps only the items returned.
+    # How many episodes match in all, counted up to
+    # queries.MAX_SEARCH_RESULTS: `limit` caps only the items returned.
     total: int
+    # True when more than `total` episodes match.
+    capped: bool
     items: list[SearchResult]
