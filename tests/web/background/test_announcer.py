@@ -113,6 +113,28 @@ async def test_a_new_episode_is_mailed_once_to_each_confirmed_subscriber(
     assert sorted(rows) == [False, True]
 
 
+async def test_a_trailers_announcement_names_no_number(
+    site: Quart,
+    database: Database,
+    show: dict[str, int],
+    smtp: tuple[Inbox, mailer.SmtpServer],
+    committed_session: AsyncSession,
+) -> None:
+    inbox, server = smtp
+    trailer = await committed_session.get_one(Episode, show["new"])
+    trailer.episode_type = "trailer"
+    await committed_session.commit()
+
+    await announcer.announce_new_episodes(database, get_show(site), NOW)
+    compose = partial(emails.compose_announcement, site)
+    assert await mailer.send_due(database, server, compose_announcement=compose) == 3
+
+    mail = parsed(inbox.received[0])
+    assert mail["Subject"] == "Test Cast: Brand new"
+    text = mail.get_body(("plain",))
+    assert text is not None and text.get_content().startswith("Test Cast: Brand new\r\n")
+
+
 async def test_the_announcement_respects_mail_per_minute_and_the_owners_switch(
     site: Quart,
     database: Database,

@@ -85,6 +85,13 @@ async def test_pages_and_lists_say_the_season_and_a_trailer_or_bonus(
         assert listing.count("Season 2") == (3 if 'aria-label="Seasons"' in listing else 2)
 
 
+async def test_a_trailers_transcript_shows_no_number(client: Client, session: AsyncSession) -> None:
+    await add_episode(session, 1, episode_type="trailer", transcript=TRANSCRIPT)
+    page = await page_text(client, "/episodes/transcript/1/episode-1")
+    assert "<title>Transcript of Episode 1 · " in page
+    assert "← Episode 1</a>" in page and "#1" not in page
+
+
 async def test_no_transcript_link_without_a_transcript(
     client: Client, session: AsyncSession
 ) -> None:

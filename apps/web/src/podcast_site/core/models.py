@@ -145,6 +145,11 @@ EPISODE_STATUSES = ("draft", "published", "removed")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
+def is_numbered(episode_type: str) -> bool:
+    """Say whether pages and mails show an episode's number: a trailer's names only its URL."""
+    return episode_type != "trailer"
+
+
 class Episode(Base):
     """One episode of the podcast: public once published and its time has come."""
 

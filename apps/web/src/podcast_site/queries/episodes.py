@@ -38,6 +38,7 @@ from podcast_site.core.models import (
     Sponsor,
     episode_guests,
     episode_sponsors,
+    is_numbered,
 )
 
 
@@ -103,7 +104,7 @@ class EpisodeItem:
     @property
     def numbered(self) -> bool:
         """Say whether pages show its number: a trailer's names only its URL, as apps show none."""
-        return self.episode_type != "trailer"
+        return is_numbered(self.episode_type)
 
     @property
     def label(self) -> str | None:
@@ -313,13 +314,19 @@ class EpisodeTranscript:
     published_at: datetime
     duration_seconds: int
     transcript: str | None
+    episode_type: str
+
+    @property
+    def numbered(self) -> bool:
+        """Say whether its page shows its number."""
+        return is_numbered(self.episode_type)
 
 
 async def get_episode_transcript(session: AsyncSession, number: int) -> EpisodeTranscript | None:
     """Return one episode with its transcript and duration (where its last cue ends), or None."""
     query = select(
         Episode.number, Episode.slug, Episode.title, Episode.published_at,
-        Episode.duration_seconds, Episode.transcript,
+        Episode.duration_seconds, Episode.transcript, Episode.episode_type,
     ).where(Episode.number == number, is_public())  # fmt: skip
     row = (await session.execute(query)).one_or_none()
     return EpisodeTranscript(*row) if row else None

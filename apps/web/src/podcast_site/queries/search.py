@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podcast_site.core.database import compile_for_driver, fetch
-from podcast_site.core.models import Episode
+from podcast_site.core.models import Episode, is_numbered
 
 # ts_headline wraps matches in these; they cannot occur in the text, so the
 # snippet can be HTML-escaped first and the markers turned into <mark> after.
@@ -43,8 +43,8 @@ class SearchHit:
 
     @property
     def numbered(self) -> bool:
-        """Say whether the results show its number: a trailer's names only its URL."""
-        return self.episode_type != "trailer"
+        """Say whether the results show its number."""
+        return is_numbered(self.episode_type)
 
 
 SEARCH_HIT_FIELDS = tuple(field.name for field in dataclasses.fields(SearchHit))

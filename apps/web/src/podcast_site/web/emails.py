@@ -84,9 +84,11 @@ async def compose_announcement(
     async with site_request_context(app):
         show = get_show()
         unsubscribe_link = make_link("unsubscribe", subscriber.id)
+        # A trailer's number only names its URL (EpisodeItem.numbered).
+        number = f" #{episode.number}" if episode.numbered else ""
         message = await compose(
             subscriber.email,
-            f"{show.name} #{episode.number}: {episode.title}",
+            f"{show.name}{number}: {episode.title}",
             "announce",
             {
                 "List-Unsubscribe": f"<{unsubscribe_link}>",
