@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -134,6 +135,46 @@ async def test_a_cached_page_is_rendered_once_then_served_from_the_cache(
     assert first.status_code == second.status_code == 200
     assert await first.get_data() == await second.get_data()
     assert loads == [7]
+
+
+async def test_requests_at_once_for_a_page_not_cached_render_it_once(
+    committing_app: Quart, committed_session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On the real pool: eight requests at once need eight connections.
+    episode = await add_episode(committed_session, 9300, slug="at-once")
+    await committed_session.commit()
+    loads: list[int] = []
+
+    async def slow_get_episode(session: AsyncSession, number: int) -> object:
+        loads.append(number)
+        await asyncio.sleep(0.2)  # long enough for the others to arrive meanwhile
+        return await get_episode(session, number)
+
+    monkeypatch.setattr(queries, "get_episode", slow_get_episode)
+    made: list[bytes] = []
+
+    def slow_gzip(body: bytes) -> bytes:
+        made.append(body)
+        time.sleep(0.2)  # in its thread, while the others arrive
+        return gzip.compress(body)
+
+    monkeypatch.setitem(page_cache.COMPRESSORS, "gzip", slow_gzip)
+    client = committing_app.test_client()
+    url, gzip_only = "/episodes/show/9300/at-once", {"Accept-Encoding": "gzip"}
+    try:
+        await client.get("/episodes")  # the content revision, read once for all eight
+        pages = await asyncio.gather(*(client.get(url) for _ in range(8)))
+        gzipped = await asyncio.gather(*(client.get(url, headers=gzip_only) for _ in range(8)))
+    finally:
+        await committed_session.delete(episode)
+        await committed_session.commit()
+
+    assert [page.status_code for page in pages] == [200] * 8
+    assert len({await page.get_data() for page in pages}) == 1
+    assert loads == [9300]
+    assert {page.headers["Content-Encoding"] for page in gzipped} == {"gzip"}
+    assert len(made) == 1
+    assert len(get_page_caches(committing_app).in_flight) == 0
 
 
 async def test_only_the_parameters_a_view_reads_key_its_page(

@@ -13,17 +13,22 @@ client asks for a page already cached), so the feed that podcast apps poll
 around the clock costs no compression per request, here or in Caddy (which
 leaves a response that is already encoded alone). A page just rendered goes
 out uncompressed, for Caddy's quicker compression. The cache is bounded in bytes.
+Each page is rendered, and each encoding made, by one request at a time:
+the others asking for it meanwhile wait and take the result, so a page that
+just left the cache (a content change) costs one rendering, not one per
+request in flight.
 While the database cannot answer, a page that is in the cache is served
 from it, marked stale (`Cache-Status`), instead of a 503.
 """
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -158,6 +163,38 @@ def site_version(package_folder: Path, show: Show) -> str:
     return digest.hexdigest()
 
 
+class InFlight:
+    """What is being made right now (a page, an encoding), so that others wait for it."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, asyncio.Event] = {}
+
+    def __len__(self) -> int:
+        """Return how many things are being made."""
+        return len(self._done)
+
+    async def wait(self, key: str) -> bool:
+        """Wait until what is being made for `key` is done; False if nothing was."""
+        done = self._done.get(key)
+        if done is None:
+            return False
+        await done.wait()
+        return True
+
+    @contextlib.contextmanager
+    def making(self, key: str) -> Iterator[None]:
+        """Mark `key` as being made until the block ends, however it ends."""
+        if key in self._done:  # a waiter that must make its own (the first could not)
+            yield
+            return
+        done = self._done[key] = asyncio.Event()
+        try:
+            yield
+        finally:
+            del self._done[key]
+            done.set()
+
+
 @dataclass(frozen=True)
 class PageCaches:
     """What one worker keeps to answer content pages cheaply."""
@@ -170,6 +207,8 @@ class PageCaches:
     revision_clock: RevisionClock
     # A hash of the package and the show: a deploy changes every ETag.
     site_version: str
+    # The pages being rendered, and encodings being made, right now.
+    in_flight: InFlight = field(default_factory=InFlight)
 
 
 def init_app(app: Quart, max_entries: int, max_bytes: int, revision_ttl_seconds: float) -> None:
@@ -252,13 +291,19 @@ def cached_page(
                 # RFC 9211: served from this cache, while the origin (the database) is away.
                 headers["Cache-Status"] = 'podcast-site; hit; detail="database unavailable"'
                 log.warning("database unavailable: served %s from the page cache", path)
+            # With the cache off (no entries) there is no result to wait for.
+            shared = cache.max_entries > 0
+            if page is None and shared and await caches.in_flight.wait(key):
+                page = cache.get(key)  # rendered by the request this one waited for
             if page is None:
-                response = await make_response(await view(*args, **kwargs))
-                if response.status_code != 200 or not isinstance(response, Response):
-                    return response
-                body = await response.get_data(as_text=False)
-                page = CachedPage(body, response.content_type or "")
-                cache.put(key, page)
+                # Still none (an error page, one too large to keep): render it here.
+                with caches.in_flight.making(key) if shared else contextlib.nullcontext():
+                    response = await make_response(await view(*args, **kwargs))
+                    if response.status_code != 200 or not isinstance(response, Response):
+                        return response
+                    body = await response.get_data(as_text=False)
+                    page = CachedPage(body, response.content_type or "")
+                    cache.put(key, page)
                 # A page just rendered goes out as it is, for Caddy's quicker
                 # compression: compressing it here, hard, costs more than the
                 # rendering (zstd at level 12, 0.2 ms for an episode page),
@@ -267,7 +312,7 @@ def cached_page(
                 # strong copies made once, so the page varies all the same.
                 headers["Vary"] = "Accept-Encoding"
                 return Response(page.body, content_type=page.content_type, headers=headers)
-            return await encoded_response(key, page, cache, headers)
+            return await encoded_response(key, page, cache, headers, caches.in_flight)
 
         setattr(cached_view, QUERY_ATTRIBUTE, query)
         return cached_view
@@ -276,7 +321,7 @@ def cached_page(
 
 
 async def encoded_response(
-    key: str, page: CachedPage, cache: PageCache, headers: dict[str, str]
+    key: str, page: CachedPage, cache: PageCache, headers: dict[str, str], in_flight: InFlight
 ) -> Response:
     """Answer with the body in the best encoding the client takes, made once per page."""
     headers["Vary"] = "Accept-Encoding"
@@ -287,11 +332,15 @@ async def encoded_response(
     )
     if encoding is None:
         return Response(page.body, content_type=page.content_type, headers=headers)
+    making = f"{key}|{encoding}"
     if encoding not in page.encoded:
-        # In a thread (zlib and zstd release the GIL): the worker keeps serving
-        # other requests while a large feed is compressed.
-        body = await asyncio.to_thread(COMPRESSORS[encoding], page.body)
-        cache.add_encoding(key, page, encoding, body)
+        await in_flight.wait(making)
+    if encoding not in page.encoded:  # not made by a request this one waited for
+        with in_flight.making(making):
+            # In a thread (zlib and zstd release the GIL): the worker keeps
+            # serving other requests while a large feed is compressed.
+            body = await asyncio.to_thread(COMPRESSORS[encoding], page.body)
+            cache.add_encoding(key, page, encoding, body)
     headers["Content-Encoding"] = encoding
     return Response(page.encoded[encoding], content_type=page.content_type, headers=headers)
 
