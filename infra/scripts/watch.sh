@@ -3,8 +3,10 @@
 # doctor's checks and mail site.toml's owner_email once when a problem
 # starts and once when it clears, never again while it lasts. A systemd
 # timer runs it every 5 minutes on a server (infra/server/cloud-init.yaml).
-# What is open is kept in .watch-problems in the site folder; it changes only
-# once the mail went out, so a mail that fails is tried again next time.
+# What is open is kept in .watch-problems-<project> in the site folder (one
+# per copy of the site, as `make up COMPOSE_PROJECT_NAME=other` runs beside
+# it); it changes only once the mail went out, so a mail that fails is tried
+# again next time.
 # The mail goes straight to SMTP_HOST (podcast-site mail-owner, in a
 # container of web's image): not through the mail queue, which may be what
 # is broken. If the mail server itself is down, no mail can say so.
@@ -13,7 +15,7 @@
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-open_file="$(site_dir)/.watch-problems"
+open_file="$(site_dir)/.watch-problems-$COMPOSE_PROJECT_NAME"
 found=$(mktemp)
 trap 'rm -f "$found" "$found".*' EXIT
 DOCTOR_PROBLEMS=$found "$(dirname "$0")/doctor.sh" > /dev/null 2>&1 || true

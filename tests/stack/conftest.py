@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ def stack_name(what: str) -> str:
 SLOW_COMMAND_SECONDS = 1200
 # How many of the newest messages `make mail` shows the tests.
 MAIL_SHOWN = 50
+# Whoever a fork names in its site.toml.
+OWNER = tomllib.loads((REPO_DIR / "site.toml").read_text())["owner_email"]
 
 
 _pytest_config: pytest.Config | None = None
@@ -235,6 +238,32 @@ def sql(stack: Stack, query: str, database: str = "podcast") -> str:
         "exec", "-T", "db", "psql", "--username=podcast", f"--dbname={database}",
         "--no-align", "--tuples-only", "--set=ON_ERROR_STOP=1", "--command", query,
     ).strip()  # fmt: skip
+
+
+def owner_mails(stack: Stack) -> list[str]:
+    """Return what `make mail` shows of each message to the owner (each has its Date)."""
+    shown = stack.make("mail", N="200", timeout=60)
+    return [message for message in shown.split("=" * 72) if f"To: {OWNER}" in message]
+
+
+def watch(stack: Stack, backup_dir: str | None = None) -> list[str]:
+    """Run make watch (checking BACKUP_DIR=`backup_dir`); return the mails to the owner it sent."""
+    before = owner_mails(stack)
+    if backup_dir:
+        stack.make("watch", BACKUP_DIR=backup_dir)
+    else:
+        stack.make("watch")
+    return [mail for mail in owner_mails(stack) if mail not in before]
+
+
+def started_in(mail: str) -> str:
+    """Return the part of an alert that lists the problems that started."""
+    return mail.split("Cleared (")[0]
+
+
+def cleared_in(mail: str) -> str:
+    """Return the part of an alert that lists the problems that cleared."""
+    return mail.split("Cleared (")[1] if "Cleared (" in mail else ""
 
 
 def sign_up(client: httpx.Client, email: str) -> None:

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack.conftest import Stack, running_stack, sign_up, sql, stack_name
+from tests.stack.conftest import (
+    Stack,
+    cleared_in,
+    running_stack,
+    sign_up,
+    sql,
+    stack_name,
+    started_in,
+    watch,
+)
 from tests.stack.test_site import NEWEST
 
 
@@ -312,6 +321,7 @@ def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
     drill_stack.make("up")
     health = drill_stack.compose("exec", "-T", "backup", "backup-healthcheck.sh")
     assert "newest off-site copy" in health, health
+    watch(drill_stack)  # whatever is open on a new stack
 
     with drill_stack.client() as client:
         sign_up(client, email := f"drill-offsite-{uuid.uuid4().hex[:6]}@mailbox.org")
@@ -326,6 +336,8 @@ def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
     assert "off-site copy FAILED" in unhealthy, unhealthy
     doctor = drill_stack.run("make", "doctor", check=False)
     assert "the last off-site copy failed" in doctor.split("== needs attention")[-1], doctor
+    (started,) = watch(drill_stack)
+    assert "the last off-site copy failed" in started_in(started), started
     drill_stack.run("docker", "start", target)
     drill_stack.make("backup")
     assert "off-site copy FAILED" not in drill_stack.compose(
@@ -340,6 +352,8 @@ def test_off_site_copies_are_checked_and_survive_the_loss_of_the_server(
     doctor = drill_stack.make("doctor")
     assert "== nothing needs attention" in doctor, doctor
     assert "localhost" in doctor.split("== certificates")[-1]
+    (cleared,) = watch(drill_stack)
+    assert "the last off-site copy failed" in cleared_in(cleared), cleared
 
     # The server is lost: its database and every local backup. Only the
     # off-site repository and the secrets (kept elsewhere) remain.

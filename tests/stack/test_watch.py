@@ -2,44 +2,15 @@
 
 import os
 import time
-import tomllib
 import uuid
 from pathlib import Path
 
 import httpx
 
-from tests.stack.conftest import REPO_DIR, Stack, sign_up, sql
+from tests.stack.conftest import Stack, cleared_in, sign_up, sql, started_in, watch
 
-# Whoever a fork names in its site.toml.
-OWNER = tomllib.loads((REPO_DIR / "site.toml").read_text())["owner_email"]
 # A real small disk: tests/compose.yaml gives the runner this 8 MiB tmpfs.
 SMALL_DISK = Path("/small-disk")
-
-
-def owner_mails(stack: Stack) -> list[str]:
-    """Return what `make mail` shows of each message to the owner (each has its Date)."""
-    shown = stack.make("mail", N="200", timeout=60)
-    return [message for message in shown.split("=" * 72) if f"To: {OWNER}" in message]
-
-
-def watch(stack: Stack, backup_dir: str | None = None) -> list[str]:
-    """Run make watch (checking BACKUP_DIR=`backup_dir`); return the mails to the owner it sent."""
-    before = owner_mails(stack)
-    if backup_dir:
-        stack.make("watch", BACKUP_DIR=backup_dir)
-    else:
-        stack.make("watch")
-    return [mail for mail in owner_mails(stack) if mail not in before]
-
-
-def started_in(mail: str) -> str:
-    """Return the part of an alert that lists the problems that started."""
-    return mail.split("Cleared (")[0]
-
-
-def cleared_in(mail: str) -> str:
-    """Return the part of an alert that lists the problems that cleared."""
-    return mail.split("Cleared (")[1] if "Cleared (" in mail else ""
 
 
 def test_an_old_backup_is_mailed_once_when_it_starts_and_once_when_it_clears(
@@ -141,6 +112,15 @@ def test_an_expiring_certificate_is_mailed_and_so_is_its_renewal(stack: Stack) -
     assert "podcast.example.crt expires in" in cleared_in(cleared), cleared
 
 
+def database_back(stack: Stack) -> None:
+    """Wait until the database answers again (60 s at most)."""
+    deadline = time.monotonic() + 60
+    ready = ("exec", "-T", "db", "sh", "-c", "pg_isready --quiet && echo ready")
+    while "ready" not in stack.compose(*ready, check=False):
+        assert time.monotonic() < deadline, "the database did not come back within 60 s"
+        time.sleep(1)
+
+
 def test_a_database_that_does_not_answer_is_mailed_and_so_is_its_return(stack: Stack) -> None:
     watch(stack)
     stack.compose("stop", "db")
@@ -149,10 +129,6 @@ def test_a_database_that_does_not_answer_is_mailed_and_so_is_its_return(stack: S
         assert "the database does not answer" in started_in(started), started
     finally:
         stack.compose("start", "db")
-    deadline = time.monotonic() + 60
-    ready = ("exec", "-T", "db", "sh", "-c", "pg_isready --quiet && echo ready")
-    while "ready" not in stack.compose(*ready, check=False):
-        assert time.monotonic() < deadline, "the database did not come back within 60 s"
-        time.sleep(1)
+    database_back(stack)
     (cleared,) = watch(stack)
     assert "the database does not answer" in cleared_in(cleared), cleared
