@@ -102,6 +102,7 @@ __all__ = [
     "COUNT_EPISODES",
     "HIGHLIGHT_START",
     "HIGHLIGHT_STOP",
+    "MAX_SEARCH_RESULTS",
     "NOT_RECORDED",
     "DownloadRow",
     "DownloadTarget",
@@ -177,5 +178,4 @@ __all__ = [
     "record_announcement",
     "record_download",
     "search_episodes",
-    "MAX_SEARCH_RESULTS",
 ]
