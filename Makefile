@@ -52,12 +52,12 @@ help:
 ## Run the site
 
 .PHONY: up ## Build and start the production site (demo content locally), then print its URL
-up: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+up: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@$(SCRIPTS)/up.sh
 
 .PHONY: dev ## Start the site for development: code and templates reload on save, page cache off
 dev: export COMPOSE_FILE := $(DEV_FILES)
-dev: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+dev: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	docker compose up --build --detach --wait --remove-orphans && $(SCRIPTS)/url.sh
 
 .PHONY: blog ## Preview the blog with Hugo's server at http://localhost:1313/blog/, reloading on save
@@ -102,7 +102,7 @@ preview: check-docker
 	docker compose run --rm --no-deps -T migrate podcast-site preview-link $(N)
 
 .PHONY: downloads ## Downloads per episode (7, 30 days, all time), per app, a daily chart (CSV=1: all, as CSV)
-downloads: check-docker $(USER_AGENTS_DIR)
+downloads: check-docker $(USER_AGENTS_DIR)/.
 	@docker compose run --rm --no-deps -T migrate podcast-site downloads $(if $(CSV),--csv)
 
 .PHONY: traffic ## A GoAccess report of Caddy's access log: page views, referrers, 404s, podcast apps
@@ -129,7 +129,7 @@ build: check-docker
 ## Content and data
 
 .PHONY: import ## Import content/ (or CONTENT=folder) into the database: creates or updates, never deletes
-import: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+import: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@CONTENT="$(CONTENT)" $(SCRIPTS)/import.sh
 
 .PHONY: episode ## Write the next episode's file from AUDIO=recording.mp3 (.m4a, .opus), measured (TITLE=, PUBLISH=)
@@ -149,7 +149,7 @@ demo-media: check-docker
 	@$(SCRIPTS)/demo-media.sh
 
 .PHONY: migrate ## Run the database migrations now (make up runs them too)
-migrate: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+migrate: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	docker compose run --rm migrate
 
 .PHONY: backup ## Take a database backup now and print its file
@@ -157,11 +157,11 @@ backup: check-docker
 	@$(SCRIPTS)/backup.sh
 
 .PHONY: restore ## Replace the database with FILE=backups/....dump (asks first; FORCE=1 skips)
-restore: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+restore: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@$(SCRIPTS)/restore.sh
 
 .PHONY: restore-offsite ## Fetch the newest off-site backup and restore it (asks first; FORCE=1 skips)
-restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+restore-offsite: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@$(SCRIPTS)/restore-offsite.sh
 
 ## Ship it
@@ -171,11 +171,11 @@ media-push:
 	@HOST="$(HOST)" DEPLOY_DIR="$(DEPLOY_DIR)" DEPLOY_SSH_CONFIG="$(DEPLOY_SSH_CONFIG)" DRY_RUN="$(DRY_RUN)" $(SCRIPTS)/media-push.sh
 
 .PHONY: redeploy ## Rebuild, import content/, and replace web (and what else changed) without failing a request
-redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+redeploy: check-docker $(SECRETS) $(BACKUP_DIR) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@$(SCRIPTS)/redeploy.sh
 
 .PHONY: rollback ## Go back to the previous version in seconds, without a build or a failed request
-rollback: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)
+rollback: check-docker $(SECRETS) $(MEDIA_DIR) $(USER_AGENTS_DIR)/.
 	@$(SCRIPTS)/rollback.sh
 
 .PHONY: deploy ## Ship this commit to HOST=user@server and redeploy it there, content included (DRY_RUN=1 prints)
@@ -229,7 +229,9 @@ $(BACKUP_DIR):
 $(MEDIA_DIR):
 	@mkdir -p $(MEDIA_DIR)
 
-$(USER_AGENTS_DIR):
+# By its "/.": make reads ./user-agents as the target `user-agents`, and this
+# recipe would then replace the one that updates the lists.
+$(USER_AGENTS_DIR)/.:
 	@mkdir -p $(USER_AGENTS_DIR)
 
 # Given by your mail provider, if your SMTP server needs a password: write it
