@@ -313,9 +313,11 @@ def copy_checkout(destination: Path) -> Path:
 
 
 @contextmanager
-def running_stack(project: str, checkout: Path = REPO_DIR) -> Iterator[Stack]:
+def running_stack(
+    project: str, checkout: Path = REPO_DIR, settings: dict[str, str] | None = None
+) -> Iterator[Stack]:
     """Bring a stack up with `make up`, and remove it with its volumes afterwards."""
-    stack = Stack(project=project, checkout=checkout)
+    stack = Stack(project=project, checkout=checkout, settings=settings or {})
     stack.down()  # whatever an interrupted earlier run left behind
     try:
         progress(f"{project}: make up (builds its images first)")

@@ -205,6 +205,31 @@ def test_a_backup_that_would_fill_the_disk_is_refused_before_it_writes(drill_sta
     assert refused == "4" and "podcast-" not in listing, output
 
 
+def test_a_restore_the_database_disk_cannot_hold_is_refused_before_it_stops_anything() -> None:
+    settings = {"COMPOSE_FILE": "compose.yaml:tests/stack/db-on-a-small-disk.yaml"}
+    with running_stack(stack_name("smalldisktest"), settings=settings) as small:
+        (backup,) = sorted((small.artifacts / "backups").glob("podcast-*Z.dump"))[-1:]
+        restore = ("make", "restore", f"FILE={backup}")
+        # With room: the check passes, and only the question (no one answers) stops it.
+        roomy = small.run(*restore, check=False)
+        assert "Nothing changed." in roomy and "Not enough space" not in roomy, roomy
+        data = int(re.search(r" (\d+) bytes of data\)", roomy)[1])  # type: ignore[index]
+        disk, free = map(int, small.compose(
+            "exec", "-T", "db", "sh", "-c", "df -P -B1 /var/lib/postgresql/data | awk 'NR == 2"
+            " {print $2, $4}'").split())  # fmt: skip
+        # Leave the 5 % reserve and one copy of the data: a restore needs two.
+        filler = free - disk // 20 - data
+        small.compose("exec", "-T", "--user", "postgres", "db", "sh", "-c",
+                      f"head -c {filler} /dev/zero > /var/lib/postgresql/data/filler")  # fmt: skip
+        refused = small.run(*restore, "FORCE=1", check=False)
+        assert "Not enough space for the restore on the database's disk" in refused, refused
+        assert "Nothing changed" in refused and "stopping web" not in refused, refused
+        (web,) = small.containers("web")
+        assert web["State"] == "running" and web["Health"] == "healthy", web
+        with small.client() as client:
+            assert client.get("/episodes").status_code == 200
+
+
 def test_a_wrong_restore_then_the_right_one_loses_nothing(drill_stack: Stack) -> None:
     wrong = drill_stack.make("backup")  # before anyone signed up
     wrong_file = re.search(r"Backup written: (\S+\.dump)", wrong)
