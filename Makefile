@@ -218,6 +218,10 @@ test-stack: check-docker
 bench: check-docker
 	@$(SCRIPTS)/bench.sh
 
+.PHONY: soak ## Run the site's routine under traffic for 30 minutes (SOAK_MINUTES=30); figures in docs/soak-results.md
+soak: check-docker
+	@SOAK_MINUTES=$(or $(SOAK_MINUTES),30) TESTS=tests/stack/test_soak.py $(SCRIPTS)/test.sh stack
+
 .PHONY: test ## Run every test: make check, then make test-stack (what CI runs)
 test: check-docker
 	@$(SCRIPTS)/test.sh all
