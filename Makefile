@@ -39,8 +39,9 @@ export COMPOSE_PROFILES ?= mailcatcher
 endif
 # Production is compose.yaml alone; `make dev` layers compose.dev.yaml on it.
 DEV_FILES := compose.yaml:compose.dev.yaml
-SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/app_secret_key \
-	$(SECRETS_DIR)/restic_password $(SECRETS_DIR)/offsite $(SECRETS_DIR)/smtp_password
+SECRETS := $(SECRETS_DIR)/db_password $(SECRETS_DIR)/db_app_password $(SECRETS_DIR)/db_backup_password \
+	$(SECRETS_DIR)/app_secret_key $(SECRETS_DIR)/restic_password $(SECRETS_DIR)/offsite \
+	$(SECRETS_DIR)/smtp_password
 # Where the stack tests reach the Docker daemon (rootless Docker: set this).
 export DOCKER_SOCKET ?= /var/run/docker.sock
 SCRIPTS := infra/scripts

@@ -9,7 +9,9 @@
 . "$(dirname "$0")/common.sh"
 
 say "fetching the newest off-site backup"
-fetched=$(docker compose run --rm --no-deps -T backup backup-offsite.sh --fetch)
+# As the owner: it reads when this database server was created (a file of it).
+as_database_owner
+fetched=$(docker compose run --rm --no-deps -T "${AS_DATABASE_OWNER[@]}" backup backup-offsite.sh --fetch)
 if [ -z "$fetched" ]; then
     echo "The off-site repository has no backup." >&2
     exit 1

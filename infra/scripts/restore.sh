@@ -36,7 +36,8 @@ elif [ -z "$live" ]; then
 fi
 
 docker compose up --detach --wait db
-check=$(docker compose run --rm --no-deps -T --volume "$mount" backup backup-restore.sh --check /restore.dump)
+as_database_owner
+check=$(docker compose run --rm --no-deps -T "${AS_DATABASE_OWNER[@]}" --volume "$mount" backup backup-restore.sh --check /restore.dump)
 echo "$check"
 # The backup is restored into a new database beside the live one, which is
 # dropped only after the swap: the database's disk needs room for the data
@@ -66,7 +67,7 @@ trap restart_everything EXIT
 say "stopping web and the backup schedule: no write may land during the swap"
 docker compose stop web backup
 say "restoring $file"
-undo=$(docker compose run --rm --no-deps -T --volume "$mount" backup backup-restore.sh /restore.dump)
+undo=$(docker compose run --rm --no-deps -T "${AS_DATABASE_OWNER[@]}" --volume "$mount" backup backup-restore.sh /restore.dump)
 say "migrating (an older backup is brought up to date)"
 docker compose run --rm migrate
 trap - EXIT

@@ -22,7 +22,7 @@ if [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" != true ]; then
     exit 1
 fi
 
-for secret in "$SECRETS_DIR"/{db_password,db_app_password,app_secret_key,restic_password,smtp_password}; do
+for secret in "$SECRETS_DIR"/{db_password,db_app_password,db_backup_password,app_secret_key,restic_password,smtp_password}; do
     if [ ! -s "$secret" ]; then
         echo "$secret is empty, and Swarm refuses empty secrets: write the secret in (for smtp_password without a password, a blank line)." >&2
         exit 1
@@ -114,7 +114,7 @@ export SWARM_WEB_REPLICAS=${SWARM_WEB_REPLICAS:-2}
 # change one, so new content must come under a new name.
 export POSTGRES_CONF_HASH
 POSTGRES_CONF_HASH=$(sha256sum infra/postgres/postgresql.conf | cut -c1-12)
-for secret in db_password db_app_password app_secret_key restic_password smtp_password; do
+for secret in db_password db_app_password db_backup_password app_secret_key restic_password smtp_password; do
     export "${secret^^}_HASH=$(sha256sum "$SECRETS_DIR/$secret" | cut -c1-12)"
 done
 export CADDY_VERSION BACKUP_VERSION MIGRATE_VERSION=$APP_VERSION WEB_VERSION

@@ -1,4 +1,6 @@
-"""Postgres is unreachable from anywhere but the stack's internal network."""
+"""Postgres is reachable only from the stack's internal network, and each role is narrow."""
+
+import re
 
 import pytest
 
@@ -96,3 +98,26 @@ def test_web_connects_as_a_role_that_can_neither_create_nor_drop_a_table(stack: 
     assert "refused CREATE TABLE mine" in output
     assert "refused DROP TABLE episodes" in output
     assert "ALLOWED" not in output
+
+
+def test_backup_connects_as_a_role_that_reads_but_can_neither_write_nor_run_programs(
+    stack: Stack,
+) -> None:
+    # What an intruder in the backup container (it reaches the internet) could
+    # do with its connection: a superuser's COPY ... TO PROGRAM runs a shell
+    # command on the database server.
+    attempts = [
+        "SELECT current_user || ' superuser=' || rolsuper FROM pg_roles"
+        " WHERE rolname = current_user",
+        "SELECT 'reads ' || count(*) || ' episodes' FROM episodes",
+        "COPY (SELECT 1) TO PROGRAM 'true'",
+        "DELETE FROM newsletter_subscribers",
+        "CREATE TABLE mine (id int)",
+    ]
+    script = 'PGPASSWORD=$(cat "$DB_PASSWORD_FILE"); export PGPASSWORD; ' + "; ".join(
+        f'psql --no-align --tuples-only --command "{a}" 2>&1' for a in attempts
+    )
+    output = stack.compose("exec", "-T", "backup", "sh", "-c", script, check=False)
+    assert "podcast_backup superuser=false" in output, output
+    assert re.search(r"^reads [1-9]\d* episodes$", output, re.M), output
+    assert output.count("permission denied") == 3, output

@@ -1,4 +1,4 @@
-"""web's database role: it reads the content and writes its rows, but has no DDL at all."""
+"""The database roles of web and backup: each does its part and has no DDL at all."""
 
 from collections.abc import AsyncIterator
 
@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from podcast_site.core.database import create_engine
 from podcast_site.core.models import Base
-from podcast_site.core.privileges import WEB_PRIVILEGES, grant_web_role
+from podcast_site.core.privileges import WEB_PRIVILEGES, grant_backup_role, grant_web_role
 from podcast_site.core.settings import Settings
 from tests.web.conftest import migrate, recreate_database
 
@@ -68,4 +68,53 @@ async def test_web_can_neither_create_nor_drop_a_table(as_web_role: asyncpg.Conn
         await as_web_role.execute("ALTER TABLE episodes ADD COLUMN x int")
     assert not await as_web_role.fetchval(
         "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1", ROLE
+    )
+
+
+BACKUP_ROLE, BACKUP_PASSWORD = "podcast_backup_test", "backup-test-password"
+
+
+@pytest.fixture
+async def as_backup_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """Connect as a freshly granted backup role to a migrated database of its own."""
+    scratch = settings.model_copy(update={"db_name": "podcast_privileges_test"})
+    await recreate_database(scratch)
+    await migrate(scratch)
+    engine = create_engine(scratch)
+    async with engine.begin() as owner:
+        await grant_backup_role(owner, BACKUP_ROLE, BACKUP_PASSWORD)
+        await grant_backup_role(owner, BACKUP_ROLE, BACKUP_PASSWORD)  # idempotent
+    connection = await asyncpg.connect(
+        host=scratch.db_host, port=scratch.db_port, user=BACKUP_ROLE, password=BACKUP_PASSWORD,
+        database=scratch.db_name,
+    )  # fmt: skip
+    try:
+        yield connection
+    finally:
+        await connection.close()
+        async with engine.begin() as owner:
+            await owner.execute(text(f"DROP OWNED BY {BACKUP_ROLE}"))
+            await owner.execute(text(f"DROP ROLE {BACKUP_ROLE}"))
+        await engine.dispose()
+
+
+async def test_backup_reads_every_table_and_writes_none(
+    as_backup_role: asyncpg.Connection,
+) -> None:
+    for table in [*Base.metadata.tables, "alembic_version"]:
+        await as_backup_role.fetchval(f"SELECT count(*) FROM {table}")  # pg_dump's reads
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_backup_role.execute("INSERT INTO newsletter_subscribers (email) VALUES ('a@b.c')")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_backup_role.execute("CREATE TABLE mine (id int)")
+
+
+async def test_backup_cannot_run_a_program_on_the_database_server(
+    as_backup_role: asyncpg.Connection,
+) -> None:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await as_backup_role.execute("COPY (SELECT 1) TO PROGRAM 'true'")
+    assert not await as_backup_role.fetchval(
+        "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1",
+        BACKUP_ROLE,
     )

@@ -135,12 +135,13 @@ NOT_PASSED = {
     "USER_AGENTS_DIR": "the image's user-agents/, where compose mounts the host's folder",
     "DB_PORT": "Postgres's own port, the default",
     "DB_APP_USER": "podcast_app, the default, which migrate creates",
+    "DB_BACKUP_USER": "podcast_backup, the default, which migrate creates",
     "SEND_MAIL": "every worker sends; only the app's tests turn it off",
 }
 # Settings that compose.yaml and stack.yaml set themselves (the database's
 # address and roles, the secrets' files, Caddy's network), so .env has no say.
 SET_BY_THE_COMPOSE_FILES = {
-    "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_APP_PASSWORD",
+    "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_APP_PASSWORD", "DB_BACKUP_PASSWORD",
     "SECRET_KEY", "SMTP_PASSWORD", "FORWARDED_ALLOW_IPS",
 }  # fmt: skip
 

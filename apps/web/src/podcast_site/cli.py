@@ -221,18 +221,29 @@ def generate_catalog(episodes: int, folder: Path) -> str:
     return f"wrote {episodes} episodes to {folder}; import them with `make import CONTENT={folder}`"
 
 
-async def grant_web_role(settings: Settings) -> str:
-    """Create or update web's database role and its grants, as the owner."""
-    password = settings.db_app_password.get_secret_value()
-    if not password:
-        raise CommandError("DB_APP_PASSWORD_FILE must name the file with web's database password")
+async def grant_roles(settings: Settings) -> str:
+    """Create or update web's and backup's database roles and their grants, as the owner."""
+    passwords = {
+        "DB_APP_PASSWORD_FILE": settings.db_app_password.get_secret_value(),
+        "DB_BACKUP_PASSWORD_FILE": settings.db_backup_password.get_secret_value(),
+    }
+    if missing := [name for name, password in passwords.items() if not password]:
+        raise CommandError(f"{' and '.join(missing)} must name the file with the role's password")
     engine = create_engine(settings)
     try:
         async with engine.begin() as connection:
-            await privileges.grant_web_role(connection, settings.db_app_user, password)
+            await privileges.grant_web_role(
+                connection, settings.db_app_user, passwords["DB_APP_PASSWORD_FILE"]
+            )
+            await privileges.grant_backup_role(
+                connection, settings.db_backup_user, passwords["DB_BACKUP_PASSWORD_FILE"]
+            )
     finally:
         await engine.dispose()
-    return f"{settings.db_app_user}: may read the content and write {', '.join(WRITABLE)}"
+    return (
+        f"{settings.db_app_user}: may read the content and write {', '.join(WRITABLE)}\n"
+        f"{settings.db_backup_user}: may read every table, and write none"
+    )
 
 
 async def report_downloads(settings: Settings, today: date) -> str:
@@ -381,8 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument(
         "--force", action="store_true", help="overwrite files and values you have edited since"
     )
-    help_text = "create or update web's database role with only the rights it needs"
-    commands.add_parser("grant-web-role", help=help_text, description=help_text)
+    help_text = "create or update web's and backup's database roles with only the rights they need"
+    commands.add_parser("grant-roles", help=help_text, description=help_text)
     help_text = "list scheduled, draft and removed episodes, and the announcements waiting"
     commands.add_parser("status", help=help_text, description=help_text)
     help_text = "print downloads per episode (7 days, 30 days, all time), per app and per day"
@@ -441,8 +452,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = asyncio.run(mail_owner(settings, args.subject, sys.stdin.read()))
         elif args.command == "wait-for-database":
             summary = asyncio.run(wait_for_database(settings, args.seconds))
-        elif args.command == "grant-web-role":
-            summary = asyncio.run(grant_web_role(settings))
+        elif args.command == "grant-roles":
+            summary = asyncio.run(grant_roles(settings))
         elif args.command == "status":
             summary = asyncio.run(report_status(settings, datetime.now(UTC)))
         elif args.command == "downloads":

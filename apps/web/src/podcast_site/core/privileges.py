@@ -1,8 +1,11 @@
-"""Give web's database role what it needs and no more: rows, never DDL or ownership.
+"""Give web's and backup's database roles what they need and no more: never DDL or ownership.
 
 web runs the code most exposed to the internet, so it connects as its own
 role (DB_APP_USER): it reads the content and writes only counters and
-sign-ups. migrate, which owns the schema, runs `podcast-site grant-web-role`
+sign-ups. backup, which holds the off-site credentials and reaches the
+internet, connects as a role that may only read (DB_BACKUP_USER, Postgres's
+pg_read_all_data): what it dumps, and nothing to write or to run on the
+server. migrate, which owns the schema, runs `podcast-site grant-roles`
 after every upgrade, so the grants follow the tables.
 """
 
@@ -42,18 +45,7 @@ async def grant_web_role(connection: AsyncConnection, role: str, password: str) 
 
     Run as the schema's owner, in the caller's transaction. Idempotent.
     """
-    quoted_role = await connection.scalar(text("SELECT quote_ident(:role)"), {"role": role})
-    quoted_password = await connection.scalar(text("SELECT quote_literal(:pw)"), {"pw": password})
-    exists = await connection.scalar(
-        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
-    )
-    verb = "ALTER" if exists else "CREATE"
-    await connection.execute(
-        text(
-            f"{verb} ROLE {quoted_role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
-            f" NOREPLICATION NOBYPASSRLS PASSWORD {quoted_password}"
-        )
-    )
+    quoted_role = await set_login_role(connection, role, password)
     database = await connection.scalar(text("SELECT quote_ident(current_database())"))
     for statement in (
         f"GRANT CONNECT ON DATABASE {database} TO {quoted_role}",
@@ -75,6 +67,40 @@ async def grant_web_role(connection: AsyncConnection, role: str, password: str) 
                 await connection.execute(
                     text(f"GRANT USAGE ON SEQUENCE {sequence} TO {quoted_role}")
                 )
+
+
+async def grant_backup_role(connection: AsyncConnection, role: str, password: str) -> None:
+    """Create or update backup's role: it may read every row (pg_dump) and write none.
+
+    Run as the schema's owner, in the caller's transaction. Idempotent.
+    """
+    quoted_role = await set_login_role(connection, role, password)
+    database = await connection.scalar(text("SELECT quote_ident(current_database())"))
+    # pg_read_all_data: SELECT on every table and sequence, now and later
+    # ones, and USAGE on every schema; no server files, no programs.
+    for statement in (
+        f"GRANT CONNECT ON DATABASE {database} TO {quoted_role}",
+        f"GRANT pg_read_all_data TO {quoted_role}",
+        f"REVOKE CREATE ON SCHEMA public FROM {quoted_role}",
+    ):
+        await connection.execute(text(statement))
+
+
+async def set_login_role(connection: AsyncConnection, role: str, password: str) -> str:
+    """Create or update a role that may log in and do nothing else; return its quoted name."""
+    quoted_role = await connection.scalar(text("SELECT quote_ident(:role)"), {"role": role})
+    quoted_password = await connection.scalar(text("SELECT quote_literal(:pw)"), {"pw": password})
+    exists = await connection.scalar(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+    )
+    verb = "ALTER" if exists else "CREATE"
+    await connection.execute(
+        text(
+            f"{verb} ROLE {quoted_role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+            f" NOREPLICATION NOBYPASSRLS PASSWORD {quoted_password}"
+        )
+    )
+    return str(quoted_role)
 
 
 async def owned_sequences(connection: AsyncConnection, table: str) -> list[str]:

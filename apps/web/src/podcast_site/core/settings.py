@@ -106,13 +106,16 @@ class DatabaseSettings(BaseModel):
     db_host: str = "localhost"
     db_port: int = 5432
     db_name: str = "podcast"
-    # web connects as DB_USER=podcast_app (core/privileges.py: rows only, no DDL);
-    # migrate, backup and `make psql` as the owner, podcast.
+    # web connects as DB_USER=podcast_app (core/privileges.py: rows only, no DDL),
+    # backup as podcast_backup (read only); migrate and `make psql` as the owner, podcast.
     db_user: str = "podcast"
     db_password: SecretStr = SecretStr("")
     # web's role, which migrate (as the owner) creates and keeps in step.
     db_app_user: str = "podcast_app"
     db_app_password: SecretStr = SecretStr("")
+    # backup's role, read-only (core/privileges.py), which migrate creates too.
+    db_backup_user: str = "podcast_backup"
+    db_backup_password: SecretStr = SecretStr("")
     # At most 10 connections per Granian worker: Postgres on a 1 GB server is
     # sized for max_connections=40. All of them kept, none overflow: an
     # overflow connection is closed when it comes back, so under load the
