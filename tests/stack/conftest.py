@@ -330,6 +330,17 @@ def running_stack(
         stack.down()
 
 
+@contextmanager
+def running_copy(what: str) -> Iterator[Stack]:
+    """Bring up a stack `<prefix>-<what>test` from a copy of the checkout, which it may change."""
+    copy = copy_checkout(REPO_DIR / ".test-artifacts" / f"{what}-checkout")
+    try:
+        with running_stack(stack_name(f"{what}test"), checkout=copy) as stack:
+            yield stack
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """One stack for the tests that only read from it."""

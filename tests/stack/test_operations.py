@@ -3,7 +3,6 @@ and more web replicas: one killed, the rate limits shared, a redeploy one at a t
 
 import asyncio
 import json
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,13 +11,10 @@ import httpx
 import pytest
 
 from tests.stack.conftest import (
-    REPO_DIR,
     SLOW_COMMAND_SECONDS,
     Stack,
-    copy_checkout,
-    running_stack,
+    running_copy,
     sigkill_main_process,
-    stack_name,
 )
 from tests.stack.load import LoadReport, SteadyLoad
 from tests.stack.test_site import NEWEST, SEARCH_WORD
@@ -42,12 +38,8 @@ RATE_PER_SECOND = 20
 @pytest.fixture(scope="module")
 def ops_stack() -> Iterator[Stack]:
     """A stack of its own, from a copy of the checkout that the tests may break."""
-    copy = copy_checkout(REPO_DIR / ".test-artifacts" / "ops-checkout")
-    try:
-        with running_stack(stack_name("opstest"), checkout=copy) as stack:
-            yield stack
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)
+    with running_copy("ops") as stack:
+        yield stack
 
 
 def serving_version(stack: Stack) -> str:

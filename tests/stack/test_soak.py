@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,11 +26,9 @@ from tests.stack.conftest import (
     REPO_DIR,
     SLOW_COMMAND_SECONDS,
     Stack,
-    copy_checkout,
     progress,
-    running_stack,
+    running_copy,
     sql,
-    stack_name,
 )
 from tests.stack.load import Outcome, SteadyLoad
 from tests.stack.test_site import SITE
@@ -284,12 +281,8 @@ def report(
 @pytest.fixture(scope="module")
 def soak_stack() -> Iterator[Stack]:
     """A stack of its own, from a copy of the checkout, since it is redeployed."""
-    copy = copy_checkout(REPO_DIR / ".test-artifacts" / "soak-checkout")
-    try:
-        with running_stack(stack_name("soaktest"), checkout=copy) as stack:
-            yield stack
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)
+    with running_copy("soak") as stack:
+        yield stack
 
 
 async def test_a_soak_through_every_operation_fails_nothing_and_grows_only_with_visitors(

@@ -1,10 +1,12 @@
 """The database roles of web and backup: each does its part and has no DDL at all."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from podcast_site.core.database import create_engine
 from podcast_site.core.models import Base
@@ -20,18 +22,23 @@ def test_every_table_has_a_decision() -> None:
     assert set(WEB_PRIVILEGES) == set(Base.metadata.tables)
 
 
-@pytest.fixture
-async def as_web_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    """Connect as a freshly granted web role to a migrated database of its own."""
+Grant = Callable[[AsyncConnection, str, str], Awaitable[None]]
+
+
+@asynccontextmanager
+async def connected_as(
+    settings: Settings, grant: Grant, role: str, password: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """Connect as a role freshly granted by `grant` to a migrated database of its own."""
     scratch = settings.model_copy(update={"db_name": "podcast_privileges_test"})
     await recreate_database(scratch)
     await migrate(scratch)
     engine = create_engine(scratch)
     async with engine.begin() as owner:
-        await grant_web_role(owner, ROLE, PASSWORD)
-        await grant_web_role(owner, ROLE, PASSWORD)  # twice: it is idempotent
+        await grant(owner, role, password)
+        await grant(owner, role, password)  # twice: it is idempotent
     connection = await asyncpg.connect(
-        host=scratch.db_host, port=scratch.db_port, user=ROLE, password=PASSWORD,
+        host=scratch.db_host, port=scratch.db_port, user=role, password=password,
         database=scratch.db_name,
     )  # fmt: skip
     try:
@@ -39,9 +46,16 @@ async def as_web_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await connection.close()
         async with engine.begin() as owner:
-            await owner.execute(text(f"DROP OWNED BY {ROLE}"))
-            await owner.execute(text(f"DROP ROLE {ROLE}"))
+            await owner.execute(text(f"DROP OWNED BY {role}"))
+            await owner.execute(text(f"DROP ROLE {role}"))
         await engine.dispose()
+
+
+@pytest.fixture
+async def as_web_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """Connect as web's role."""
+    async with connected_as(settings, grant_web_role, ROLE, PASSWORD) as connection:
+        yield connection
 
 
 async def test_web_reads_the_content_and_writes_only_its_rows(
@@ -76,26 +90,11 @@ BACKUP_ROLE, BACKUP_PASSWORD = "podcast_backup_test", "backup-test-password"
 
 @pytest.fixture
 async def as_backup_role(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    """Connect as a freshly granted backup role to a migrated database of its own."""
-    scratch = settings.model_copy(update={"db_name": "podcast_privileges_test"})
-    await recreate_database(scratch)
-    await migrate(scratch)
-    engine = create_engine(scratch)
-    async with engine.begin() as owner:
-        await grant_backup_role(owner, BACKUP_ROLE, BACKUP_PASSWORD)
-        await grant_backup_role(owner, BACKUP_ROLE, BACKUP_PASSWORD)  # idempotent
-    connection = await asyncpg.connect(
-        host=scratch.db_host, port=scratch.db_port, user=BACKUP_ROLE, password=BACKUP_PASSWORD,
-        database=scratch.db_name,
-    )  # fmt: skip
-    try:
+    """Connect as backup's role."""
+    async with connected_as(
+        settings, grant_backup_role, BACKUP_ROLE, BACKUP_PASSWORD
+    ) as connection:
         yield connection
-    finally:
-        await connection.close()
-        async with engine.begin() as owner:
-            await owner.execute(text(f"DROP OWNED BY {BACKUP_ROLE}"))
-            await owner.execute(text(f"DROP ROLE {BACKUP_ROLE}"))
-        await engine.dispose()
 
 
 async def test_backup_reads_every_table_and_writes_none(
