@@ -18,10 +18,10 @@ for setting in BACKUP_INTERVAL_SECONDS BACKUP_KEEP_DAILY BACKUP_KEEP_WEEKLY BACK
 done
 
 # libpq reads PGHOST, PGUSER and PGDATABASE from the environment (compose.yaml);
-# the password comes from the Docker secret DB_PASSWORD_FILE names (the
-# read-only role's; the owner's for a restore), never from an environment file.
-if [ -z "${PGPASSWORD:-}" ] && [ -r "${DB_PASSWORD_FILE:-}" ]; then
-    PGPASSWORD=$(cat "$DB_PASSWORD_FILE")
+# the password comes from the Docker secret (the read-only role's), never from
+# an environment file. A restore passes the owner's as PGPASSWORD instead.
+if [ -z "${PGPASSWORD:-}" ] && [ -r /run/secrets/db_password ]; then
+    PGPASSWORD=$(cat /run/secrets/db_password)
     export PGPASSWORD
 fi
 

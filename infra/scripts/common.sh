@@ -14,11 +14,14 @@ say() {
 # Set AS_DATABASE_OWNER to the `docker compose run` options that make a
 # backup container connect as the database's owner: a restore creates and
 # swaps databases, which the backup service's own read-only role may not.
-# The owner's password is mounted for that one run; the service never has it.
+# The owner's password goes to that one container only, as PGPASSWORD (which
+# the backup scripts of every release read first; `--env NAME` passes it
+# without printing it); the service itself never has it.
 as_database_owner() {
+    PGPASSWORD=$(cat "$SECRETS_DIR/db_password")
+    export PGPASSWORD
     # shellcheck disable=SC2034 # read by the script that calls this
-    AS_DATABASE_OWNER=(--env PGUSER=podcast --env DB_PASSWORD_FILE=/run/owner/db_password
-        --volume "$(realpath "$SECRETS_DIR")/db_password:/run/owner/db_password:ro")
+    AS_DATABASE_OWNER=(--env PGUSER=podcast --env PGPASSWORD)
 }
 
 # Ask a yes/no question unless FORCE=1; no answer (no terminal) means no.

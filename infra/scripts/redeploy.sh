@@ -44,7 +44,10 @@ say "backing up the database before migrating"
 if is_running backup; then
     docker compose exec -T backup backup-now.sh before-deploy
 else
-    docker compose run --rm --no-deps backup backup-now.sh before-deploy
+    # As the owner: on the upgrade that brings it, the backup's read-only
+    # role is made by the migration below.
+    as_database_owner
+    docker compose run --rm --no-deps "${AS_DATABASE_OWNER[@]}" backup backup-now.sh before-deploy
 fi
 say "migrating"
 docker compose run --rm migrate

@@ -150,7 +150,7 @@ def test_a_restore_that_fails_midway_changes_nothing_and_the_site_serves(
         database="drill_ghost",
     )
     drill_stack.compose(
-        "exec", "-T", "backup", "sh", "-c", "PGPASSWORD=$(cat $DB_PASSWORD_FILE) "
+        "exec", "-T", "backup", "sh", "-c", "PGPASSWORD=$(cat /run/secrets/db_password) "
         "pg_dump --format=custom --dbname=drill_ghost --file=/backups/ghost.dump",
     )  # fmt: skip
     for statement in ("DROP DATABASE drill_ghost", "DROP ROLE drill_ghost"):

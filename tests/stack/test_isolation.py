@@ -114,7 +114,7 @@ def test_backup_connects_as_a_role_that_reads_but_can_neither_write_nor_run_prog
         "DELETE FROM newsletter_subscribers",
         "CREATE TABLE mine (id int)",
     ]
-    script = 'PGPASSWORD=$(cat "$DB_PASSWORD_FILE"); export PGPASSWORD; ' + "; ".join(
+    script = "PGPASSWORD=$(cat /run/secrets/db_password); export PGPASSWORD; " + "; ".join(
         f'psql --no-align --tuples-only --command "{a}" 2>&1' for a in attempts
     )
     output = stack.compose("exec", "-T", "backup", "sh", "-c", script, check=False)

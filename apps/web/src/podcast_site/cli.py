@@ -393,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="overwrite files and values you have edited since"
     )
     help_text = "create or update web's and backup's database roles with only the rights they need"
-    commands.add_parser("grant-roles", help=help_text, description=help_text)
+    # grant-web-role: its name before it made backup's role too, which the
+    # compose files call (the previous release's image knows only that one).
+    commands.add_parser(
+        "grant-roles", aliases=["grant-web-role"], help=help_text, description=help_text
+    )
     help_text = "list scheduled, draft and removed episodes, and the announcements waiting"
     commands.add_parser("status", help=help_text, description=help_text)
     help_text = "print downloads per episode (7 days, 30 days, all time), per app and per day"
@@ -452,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = asyncio.run(mail_owner(settings, args.subject, sys.stdin.read()))
         elif args.command == "wait-for-database":
             summary = asyncio.run(wait_for_database(settings, args.seconds))
-        elif args.command == "grant-roles":
+        elif args.command in ("grant-roles", "grant-web-role"):
             summary = asyncio.run(grant_roles(settings))
         elif args.command == "status":
             summary = asyncio.run(report_status(settings, datetime.now(UTC)))
